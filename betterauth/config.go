@@ -1,0 +1,288 @@
+package betterauth
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Defaults used for the zero values of Config's fields.
+const (
+	DefaultJWKSPath        = "/api/auth/jwks"
+	DefaultLeeway          = 30 * time.Second
+	DefaultRefreshCooldown = 5 * time.Second
+	DefaultMaxKeyAge       = 10 * time.Minute
+	DefaultStaleKeyTTL     = time.Hour
+	DefaultFetchTimeout    = 5 * time.Second
+	DefaultMaxJWKSBytes    = 1 << 20
+	DefaultMaxTokenBytes   = 8 << 10
+	DefaultTokenCacheSize  = 10_000
+	MaxLeeway              = 5 * time.Minute
+)
+
+// AsymmetricAlgorithms are the JWS algorithms BetterAuth's JWT plugin can
+// sign with, and the default set allowed for keys from the JWKS.
+var AsymmetricAlgorithms = []string{"EdDSA", "ES256", "ES512", "RS256", "PS256"}
+
+// developmentSecret is the secret BetterAuth falls back to when none is
+// configured. It is public, so a token signed with it proves nothing.
+const developmentSecret = "better-auth-secret-123456789"
+
+// minSecretLength is the shortest shared secret accepted, in bytes.
+const minSecretLength = 32
+
+// Config configures a Verifier. At least one key source is required: a JWKS
+// (BaseURL or JWKSURL) or one or more Secrets.
+type Config struct {
+	// BaseURL is BetterAuth's base URL, such as "https://app.example.com".
+	// Its origin is the default Issuer and Audience, and BaseURL plus
+	// DefaultJWKSPath the default JWKSURL.
+	BaseURL string
+
+	// JWKSURL is where BetterAuth publishes its public keys. Empty means
+	// derived from BaseURL; with neither, no asymmetric token verifies.
+	JWKSURL string
+
+	// Secrets are shared secrets for HS256 tokens, newest first. Each is
+	// used as the raw bytes of the string, as BetterAuth does, and must be
+	// at least 32 bytes long. Use ParseSecrets for BETTER_AUTH_SECRETS.
+	Secrets []string
+
+	// Issuer is the exact iss every token must carry. Empty means the
+	// origin of BaseURL; with no BaseURL either, New fails.
+	Issuer string
+
+	// Audience lists accepted aud values; a token must name at least one.
+	// Empty means the origin of BaseURL; with no BaseURL either, New fails.
+	Audience []string
+
+	// Leeway absorbs clock skew in exp, nbf and iat. Zero means
+	// DefaultLeeway; it may not exceed MaxLeeway.
+	Leeway time.Duration
+
+	// Algorithms restricts the accepted JWS algorithms. Empty means
+	// AsymmetricAlgorithms when a JWKS is configured, plus HS256 when
+	// Secrets are.
+	Algorithms []string
+
+	// AccessTokenAudience, when not empty, also admits OAuth access tokens
+	// (typ "at+jwt") from the same key set, but only those whose aud names
+	// one of these values. Empty refuses every at+jwt token, which is right
+	// unless BetterAuth also runs its OAuth provider for this API.
+	AccessTokenAudience []string
+
+	// HTTPClient fetches the JWKS. Nil means a client with FetchTimeout.
+	HTTPClient *http.Client
+
+	// Now returns the current time. Nil means time.Now.
+	Now func() time.Time
+
+	// RefreshCooldown is the least time between two JWKS fetches caused by
+	// unknown key ids. Zero means DefaultRefreshCooldown.
+	RefreshCooldown time.Duration
+
+	// MaxKeyAge is how long a fetched key set is used before it is fetched
+	// again in the background, so keys BetterAuth dropped stop verifying.
+	// Zero means DefaultMaxKeyAge.
+	MaxKeyAge time.Duration
+
+	// StaleKeyTTL is how long the last good key set keeps verifying while
+	// refreshes fail, counted from when it was fetched. Zero means
+	// DefaultStaleKeyTTL.
+	StaleKeyTTL time.Duration
+
+	// FetchTimeout bounds one JWKS fetch. Zero means DefaultFetchTimeout.
+	FetchTimeout time.Duration
+
+	// MaxJWKSBytes caps the size of a JWKS response. Zero means
+	// DefaultMaxJWKSBytes.
+	MaxJWKSBytes int64
+
+	// MaxTokenBytes caps the size of a token. Zero means
+	// DefaultMaxTokenBytes.
+	MaxTokenBytes int
+
+	// TokenCacheSize bounds how many verified tokens are remembered. Zero
+	// means DefaultTokenCacheSize; a negative value turns the cache off.
+	TokenCacheSize int
+}
+
+// ParseSecrets reads BetterAuth's versioned secrets, a comma-separated list
+// of version:secret pairs, newest first, as in BETTER_AUTH_SECRETS. It
+// returns the secrets in the same order. Versions must be unique
+// non-negative integers; the secret is everything after the first colon.
+func ParseSecrets(s string) ([]string, error) {
+	var secrets []string
+	seen := map[string]bool{}
+	for i, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		version, secret, ok := strings.Cut(pair, ":")
+		if !ok || version == "" || secret == "" {
+			return nil, fmt.Errorf("betterauth: secret %d is not version:secret", i+1)
+		}
+		if strings.Trim(version, "0123456789") != "" {
+			return nil, fmt.Errorf("betterauth: secret %d has a version that is not a number", i+1)
+		}
+		if seen[version] {
+			return nil, fmt.Errorf("betterauth: secret version %s is listed twice", version)
+		}
+		seen[version] = true
+		secrets = append(secrets, secret)
+	}
+	return secrets, nil
+}
+
+// settings is a Config with every default applied and every value checked.
+type settings struct {
+	Config
+	jwksURL     string
+	algs        map[string]bool
+	hmacKeys    [][]byte
+	accessAud   map[string]bool
+	audiences   map[string]bool
+	jwksEnabled bool
+}
+
+func (c Config) resolve() (*settings, error) {
+	s := &settings{Config: c}
+	origin, err := baseOrigin(c.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.resolveKeySources(); err != nil {
+		return nil, err
+	}
+	if err := s.resolveClaims(origin); err != nil {
+		return nil, err
+	}
+	if err := s.resolveAlgorithms(); err != nil {
+		return nil, err
+	}
+	s.applyDefaults()
+	return s, nil
+}
+
+func baseOrigin(base string) (string, error) {
+	if base == "" {
+		return "", nil
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", errors.New("betterauth: base URL must be an absolute http or https URL")
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+func (s *settings) resolveKeySources() error {
+	s.jwksURL = s.JWKSURL
+	if s.jwksURL == "" && s.BaseURL != "" {
+		s.jwksURL = strings.TrimRight(s.BaseURL, "/") + DefaultJWKSPath
+	}
+	if s.jwksURL != "" {
+		u, err := url.Parse(s.jwksURL)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return errors.New("betterauth: JWKS URL must be an absolute http or https URL")
+		}
+		s.jwksEnabled = true
+	}
+	for i, secret := range s.Secrets {
+		switch {
+		case secret == developmentSecret:
+			return errors.New("betterauth: secret is BetterAuth's public development default")
+		case len(secret) < minSecretLength:
+			return fmt.Errorf("betterauth: secret %d is shorter than %d bytes", i+1, minSecretLength)
+		}
+		s.hmacKeys = append(s.hmacKeys, []byte(secret))
+	}
+	if !s.jwksEnabled && len(s.hmacKeys) == 0 {
+		return errors.New("betterauth: no key source: set a base URL, a JWKS URL or a secret")
+	}
+	return nil
+}
+
+func (s *settings) resolveClaims(origin string) error {
+	if s.Issuer == "" {
+		s.Issuer = origin
+	}
+	if s.Issuer == "" {
+		return errors.New("betterauth: no issuer: set a base URL or an issuer")
+	}
+	if len(s.Audience) == 0 && origin != "" {
+		s.Audience = []string{origin}
+	}
+	if len(s.Audience) == 0 {
+		return errors.New("betterauth: no audience: set a base URL or an audience")
+	}
+	s.audiences = setOf(s.Audience)
+	s.accessAud = setOf(s.AccessTokenAudience)
+	if s.audiences[""] || s.accessAud[""] {
+		return errors.New("betterauth: an audience is empty")
+	}
+	if s.Leeway < 0 || s.Leeway > MaxLeeway {
+		return fmt.Errorf("betterauth: leeway must be between 0 and %s", MaxLeeway)
+	}
+	if s.Leeway == 0 {
+		s.Leeway = DefaultLeeway
+	}
+	return nil
+}
+
+func (s *settings) resolveAlgorithms() error {
+	algs := s.Algorithms
+	if len(algs) == 0 {
+		if s.jwksEnabled {
+			algs = append(algs, AsymmetricAlgorithms...)
+		}
+		if len(s.hmacKeys) > 0 {
+			algs = append(algs, "HS256")
+		}
+	}
+	s.algs = map[string]bool{}
+	for _, alg := range algs {
+		switch {
+		case alg == "HS256" && len(s.hmacKeys) == 0:
+			return errors.New("betterauth: HS256 is allowed but no secret is set")
+		case alg != "HS256" && !slices.Contains(AsymmetricAlgorithms, alg):
+			return fmt.Errorf("betterauth: algorithm %q is not supported", alg)
+		case alg != "HS256" && !s.jwksEnabled:
+			return fmt.Errorf("betterauth: algorithm %s is allowed but no JWKS is set", alg)
+		}
+		s.algs[alg] = true
+	}
+	return nil
+}
+
+func (s *settings) applyDefaults() {
+	setDefault(&s.RefreshCooldown, DefaultRefreshCooldown)
+	setDefault(&s.MaxKeyAge, DefaultMaxKeyAge)
+	setDefault(&s.StaleKeyTTL, DefaultStaleKeyTTL)
+	setDefault(&s.FetchTimeout, DefaultFetchTimeout)
+	setDefault(&s.MaxJWKSBytes, DefaultMaxJWKSBytes)
+	setDefault(&s.MaxTokenBytes, DefaultMaxTokenBytes)
+	setDefault(&s.TokenCacheSize, DefaultTokenCacheSize)
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.HTTPClient == nil {
+		s.HTTPClient = &http.Client{Timeout: s.FetchTimeout}
+	}
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+func setOf(values []string) map[string]bool {
+	m := make(map[string]bool, len(values))
+	for _, v := range values {
+		m[v] = true
+	}
+	return m
+}
