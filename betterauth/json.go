@@ -88,7 +88,8 @@ func (s *scanner) value(depth int) error {
 
 func (s *scanner) object(depth int, visit func(name, value []byte) error) error {
 	s.pos++ // '{'
-	var names [][]byte
+	var seen [16][]byte // most objects have fewer members: no allocation
+	names := seen[:0]
 	s.space()
 	if s.peek() == '}' {
 		s.pos++
@@ -100,9 +101,16 @@ func (s *scanner) object(depth int, visit func(name, value []byte) error) error 
 		if err != nil {
 			return err
 		}
-		if err := addName(&names, name); err != nil {
+		key, err := memberKey(name)
+		if err != nil {
 			return err
 		}
+		for _, seen := range names {
+			if bytes.Equal(seen, key) {
+				return errJSONDuplicate
+			}
+		}
+		names = append(names, key)
 		s.space()
 		if s.peek() != ':' {
 			return errJSONSyntax
@@ -131,24 +139,17 @@ func (s *scanner) object(depth int, visit func(name, value []byte) error) error 
 	}
 }
 
-// addName records a member name and fails if the object already has it.
-// Names are compared after unescaping, so "a" and "\u0061" are the same.
-func addName(names *[][]byte, name []byte) error {
-	key := name
-	if bytes.IndexByte(name, '\\') >= 0 {
-		var decoded string
-		if err := json.Unmarshal(name, &decoded); err != nil {
-			return errJSONSyntax
-		}
-		key = []byte(`"` + decoded + `"`)
+// memberKey returns a member name in the form names are compared in:
+// unescaped, so that "a" and "\u0061" are the same name.
+func memberKey(name []byte) ([]byte, error) {
+	if bytes.IndexByte(name, '\\') < 0 {
+		return name, nil
 	}
-	for _, seen := range *names {
-		if bytes.Equal(seen, key) {
-			return errJSONDuplicate
-		}
+	var decoded string
+	if err := json.Unmarshal(name, &decoded); err != nil {
+		return nil, errJSONSyntax
 	}
-	*names = append(*names, key)
-	return nil
+	return []byte(`"` + decoded + `"`), nil
 }
 
 func (s *scanner) array(depth int) error {

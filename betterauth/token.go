@@ -42,17 +42,20 @@ func parseToken(raw string, s *settings) (*token, error) {
 	if err != nil {
 		return nil, err
 	}
-	// One buffer holds the decoded header, payload and signature.
-	buf := make([]byte, b64.DecodedLen(len(raw)))
-	header, n, err := decodeSegment(buf, raw[:first])
+	// One buffer holds the token's bytes, then the decoded header, payload
+	// and signature.
+	buf := make([]byte, len(raw)+b64.DecodedLen(len(raw)))
+	in, out := buf[:len(raw):len(raw)], buf[len(raw):]
+	copy(in, raw)
+	header, n, err := decodeSegment(out, in[:first])
 	if err != nil {
 		return nil, err
 	}
-	payload, m, err := decodeSegment(buf[n:], raw[first+1:second])
+	payload, m, err := decodeSegment(out[n:], in[first+1:second])
 	if err != nil {
 		return nil, err
 	}
-	sig, _, err := decodeSegment(buf[n+m:], raw[second+1:])
+	sig, _, err := decodeSegment(out[n+m:], in[second+1:])
 	if err != nil {
 		return nil, err
 	}
@@ -64,48 +67,37 @@ func parseToken(raw string, s *settings) (*token, error) {
 	if err := t.parseClaims(payload); err != nil {
 		return nil, err
 	}
-	t.signingInput = []byte(raw[:second])
+	t.signingInput = in[:second]
 	return t, nil
 }
 
-// splitCompact checks that raw is three non-empty base64url segments and
-// returns the positions of its two dots. Five segments are a JWE.
+// splitCompact checks that raw is three non-empty segments and returns the
+// positions of its two dots. Five segments are a JWE. The base64url
+// alphabet is enforced by decodeSegment, except for CR and LF, which Go's
+// decoder skips silently and which are therefore refused here.
 func splitCompact(raw string) (int, int, error) {
-	first, second, dots := -1, -1, 0
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case c == '.':
-			dots++
-			if dots == 1 {
-				first = i
-			} else if dots == 2 {
-				second = i
-			}
-		case !isBase64URL(c):
-			return 0, 0, fail(ErrTokenMalformed, "token has a character outside base64url")
-		}
+	if strings.ContainsAny(raw, "\r\n") {
+		return 0, 0, fail(ErrTokenMalformed, "token has a character outside base64url")
 	}
-	switch {
-	case dots == 4:
+	switch strings.Count(raw, ".") {
+	case 2:
+	case 4:
 		return 0, 0, fail(ErrTokenMalformed, "token is encrypted (JWE), not a signed JWT")
-	case dots != 2:
+	default:
 		return 0, 0, fail(ErrTokenMalformed, "token is not three dot-separated segments")
-	case first == 0 || second == first+1 || second == len(raw)-1:
+	}
+	first := strings.IndexByte(raw, '.')
+	second := first + 1 + strings.IndexByte(raw[first+1:], '.')
+	if first == 0 || second == first+1 || second == len(raw)-1 {
 		return 0, 0, fail(ErrTokenMalformed, "token has an empty segment")
 	}
 	return first, second, nil
 }
 
-func isBase64URL(c byte) bool {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		(c >= '0' && c <= '9') || c == '-' || c == '_'
-}
-
 // decodeSegment decodes canonical unpadded base64url into dst; Strict
 // decoding refuses encodings with stray trailing bits.
-func decodeSegment(dst []byte, seg string) ([]byte, int, error) {
-	n, err := b64.Decode(dst, []byte(seg))
+func decodeSegment(dst, seg []byte) ([]byte, int, error) {
+	n, err := b64.Decode(dst, seg)
 	if err != nil {
 		return nil, 0, fail(ErrTokenMalformed, "token segment is not canonical base64url")
 	}
@@ -253,6 +245,9 @@ func numericDate(value []byte) (time.Time, bool) {
 	if value[0] != '-' && (value[0] < '0' || value[0] > '9') {
 		return time.Time{}, false
 	}
+	if sec, ok := smallInteger(value); ok {
+		return time.Unix(sec, 0), true
+	}
 	f, err := strconv.ParseFloat(string(value), 64)
 	if err != nil && !isRangeError(err) {
 		return time.Time{}, false
@@ -261,6 +256,22 @@ func numericDate(value []byte) (time.Time, bool) {
 	f = math.Max(-limit, math.Min(limit, f))
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)), true
+}
+
+// smallInteger reads the common case of a NumericDate, a non-negative
+// integer of at most 12 digits, without allocating.
+func smallInteger(value []byte) (int64, bool) {
+	if len(value) == 0 || len(value) > 12 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range value {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 func isRangeError(err error) bool {

@@ -2,6 +2,11 @@ package betterauth
 
 import (
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"errors"
 	"slices"
 	"time"
 
@@ -111,10 +116,28 @@ func (v *Verifier) checkSignature(ctx context.Context, t *token) (time.Time, err
 	if err != nil {
 		return time.Time{}, err
 	}
-	if err := jwsbb.Verify(key, t.alg, t.signingInput, t.signature); err != nil {
+	if err := verifySignature(key, t); err != nil {
 		return time.Time{}, fail(ErrSignatureInvalid, "signature does not match the key")
 	}
 	return fetchedAt, nil
+}
+
+// verifySignature checks an asymmetric signature with a key that keyFits
+// already matched to the token's algorithm.
+func verifySignature(key any, t *token) error {
+	switch k := key.(type) {
+	case ed25519.PublicKey:
+		return jwsbb.VerifyEdDSA(k, t.signingInput, t.signature)
+	case *ecdsa.PublicKey:
+		h := crypto.SHA256
+		if t.alg == "ES512" {
+			h = crypto.SHA512
+		}
+		return jwsbb.VerifyECDSA(k, t.signingInput, t.signature, h)
+	case *rsa.PublicKey:
+		return jwsbb.VerifyRSA(k, t.signingInput, t.signature, crypto.SHA256, t.alg == "PS256")
+	}
+	return errors.New("betterauth: unsupported key type")
 }
 
 // checkClaims applies the access-token profile to a token whose signature

@@ -1,0 +1,153 @@
+package betterauth
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+var benchAlgs = []string{"HS256", "EdDSA", "ES256", "ES512", "RS256", "PS256"}
+
+// benchSetup signs a realistic BetterAuth token with a new key of alg and
+// returns it with a ready Verifier whose token cache has cacheSize entries.
+func benchSetup(b *testing.B, alg string, cacheSize int) (*testKey, string, *Verifier) {
+	b.Helper()
+	k := newTestKey(b, alg)
+	srv := newJWKSServer(b, k)
+	cfg := Config{TokenCacheSize: cacheSize}
+	if alg == "HS256" {
+		srv.setKeys()
+		cfg.Secrets = []string{testSecret}
+	}
+	v := newTestVerifier(b, srv, cfg)
+	waitReady(b, v)
+	tok := k.sign(b, userClaimsAt("hGDj3RDbrnAvUqy0Te8RfKcuzNqmRJ3b", time.Now()))
+	if _, err := v.Verify(context.Background(), tok); err != nil {
+		b.Fatalf("Verify: %v", err)
+	}
+	return k, tok, v
+}
+
+// BenchmarkVerify measures full verification with the token cache off.
+func BenchmarkVerify(b *testing.B) {
+	ctx := context.Background()
+	for _, alg := range benchAlgs {
+		b.Run(alg, func(b *testing.B) {
+			_, tok, v := benchSetup(b, alg, -1)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Verify(ctx, tok); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("HS256-golang-jwt", func(b *testing.B) {
+		k, tok, _ := benchSetup(b, "HS256", -1)
+		secret := k.priv.([]byte)
+		keyFunc := func(*jwt.Token) (any, error) { return secret, nil }
+		parser := jwt.NewParser(
+			jwt.WithValidMethods([]string{"HS256"}),
+			jwt.WithIssuer(testBaseURL),
+			jwt.WithAudience(testBaseURL),
+			jwt.WithExpirationRequired(),
+			jwt.WithLeeway(DefaultLeeway),
+		)
+		b.ReportAllocs()
+		for b.Loop() {
+			claims := jwt.MapClaims{}
+			if _, err := parser.ParseWithClaims(tok, claims, keyFunc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkVerifyCached measures verification of a token already seen.
+func BenchmarkVerifyCached(b *testing.B) {
+	ctx := context.Background()
+	for _, alg := range benchAlgs {
+		b.Run(alg, func(b *testing.B) {
+			_, tok, v := benchSetup(b, alg, 0)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Verify(ctx, tok); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSignature is the floor: the bare standard-library check of the
+// same token's signature, hashing included, and nothing else.
+func BenchmarkSignature(b *testing.B) {
+	for _, alg := range benchAlgs {
+		b.Run(alg, func(b *testing.B) {
+			k, tok, _ := benchSetup(b, alg, -1)
+			dot := strings.LastIndexByte(tok, '.')
+			input := []byte(tok[:dot])
+			sig, err := enc.DecodeString(tok[dot+1:])
+			if err != nil {
+				b.Fatal(err)
+			}
+			check := stdlibCheck(k)
+			b.ReportAllocs()
+			for b.Loop() {
+				if !check(input, sig) {
+					b.Fatal("signature did not verify")
+				}
+			}
+		})
+	}
+}
+
+func stdlibCheck(k *testKey) func(input, sig []byte) bool {
+	switch p := k.priv.(type) {
+	case []byte:
+		return func(input, sig []byte) bool {
+			m := hmac.New(sha256.New, p)
+			m.Write(input)
+			return hmac.Equal(m.Sum(nil), sig)
+		}
+	case ed25519.PrivateKey:
+		pub := p.Public().(ed25519.PublicKey)
+		return func(input, sig []byte) bool { return ed25519.Verify(pub, input, sig) }
+	case *ecdsa.PrivateKey:
+		return func(input, sig []byte) bool {
+			var digest []byte
+			if k.alg == "ES512" {
+				d := sha512.Sum512(input)
+				digest = d[:]
+			} else {
+				d := sha256.Sum256(input)
+				digest = d[:]
+			}
+			half := len(sig) / 2
+			r := new(big.Int).SetBytes(sig[:half])
+			s := new(big.Int).SetBytes(sig[half:])
+			return ecdsa.Verify(&p.PublicKey, digest, r, s)
+		}
+	case *rsa.PrivateKey:
+		return func(input, sig []byte) bool {
+			d := sha256.Sum256(input)
+			if k.alg == "PS256" {
+				opts := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}
+				return rsa.VerifyPSS(&p.PublicKey, crypto.SHA256, d[:], sig, opts) == nil
+			}
+			return rsa.VerifyPKCS1v15(&p.PublicKey, crypto.SHA256, d[:], sig) == nil
+		}
+	}
+	panic("no check")
+}
