@@ -87,7 +87,7 @@ func (s *scanner) value(depth int) error {
 }
 
 func (s *scanner) object(depth int, visit func(name, value []byte) error) error {
-	s.pos++ // '{'
+	s.pos++             // '{'
 	var seen [16][]byte // most objects have fewer members: no allocation
 	names := seen[:0]
 	s.space()
