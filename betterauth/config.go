@@ -32,6 +32,10 @@ var AsymmetricAlgorithms = []string{"EdDSA", "ES256", "ES512", "RS256", "PS256"}
 // configured. It is public, so a token signed with it proves nothing.
 const developmentSecret = "better-auth-secret-123456789"
 
+// sessionCacheAudience is the aud of the session cookie cache that
+// BetterAuth 1.7 can sign with its JWKS key.
+const sessionCacheAudience = "better-auth:session-cache"
+
 // minSecretLength is the shortest shared secret accepted, in bytes.
 const minSecretLength = 32
 
@@ -221,6 +225,11 @@ func (s *settings) resolveClaims(origin string) error {
 	s.accessAud = setOf(s.AccessTokenAudience)
 	if s.audiences[""] || s.accessAud[""] {
 		return errors.New("betterauth: an audience is empty")
+	}
+	if s.audiences[sessionCacheAudience] || s.accessAud[sessionCacheAudience] {
+		// BetterAuth signs session cookies for this audience with the
+		// same key as API tokens; admitting it admits cookies.
+		return errors.New("betterauth: audience " + sessionCacheAudience + " is BetterAuth's session cookie cache")
 	}
 	if s.Leeway < 0 || s.Leeway > MaxLeeway {
 		return fmt.Errorf("betterauth: leeway must be between 0 and %s", MaxLeeway)
