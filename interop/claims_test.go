@@ -13,68 +13,67 @@ const (
 // TestIssuerAndAudience configures BetterAuth's issuer and audience and
 // checks that Gatehouse accepts exactly the tokens its own settings name.
 func TestIssuerAndAudience(t *testing.T) {
-	forEachRelease(t, func(t *testing.T, a *authServer) {
-		cases := []struct {
-			name     string
-			audience any               // BetterAuth's jwt.audience
-			env      map[string]string // Gatehouse's settings
-			code     string            // "" when the token is accepted
-		}{{
-			name:     "string audience",
-			audience: customAudience,
-			env: map[string]string{
-				"GATEHOUSE_ISSUER":   customIssuer,
-				"GATEHOUSE_AUDIENCE": customAudience,
-			},
-		}, {
-			name:     "array audience",
-			audience: []string{"another-api", customAudience},
-			env: map[string]string{
-				"GATEHOUSE_ISSUER":   customIssuer,
-				"GATEHOUSE_AUDIENCE": customAudience,
-			},
-		}, {
-			name:     "audience list",
-			audience: customAudience,
-			env: map[string]string{
+	custom := map[string]string{
+		"GATEHOUSE_ISSUER":   customIssuer,
+		"GATEHOUSE_AUDIENCE": customAudience,
+	}
+	type setting struct {
+		name string
+		env  map[string]string // Gatehouse's settings
+		code string            // "" when the token is accepted
+	}
+	cases := []struct {
+		name     string
+		audience any // BetterAuth's jwt.audience
+		settings []setting
+	}{{
+		name:     "string audience",
+		audience: customAudience,
+		settings: []setting{
+			{"same issuer and audience", custom, ""},
+			{"audience in a list", map[string]string{
 				"GATEHOUSE_ISSUER":   customIssuer,
 				"GATEHOUSE_AUDIENCE": "another-api," + customAudience,
-			},
-		}, {
-			name:     "issuer defaults to BetterAuth's origin",
-			audience: customAudience,
-			env:      map[string]string{"GATEHOUSE_AUDIENCE": customAudience},
-			code:     "issuer_invalid",
-		}, {
-			name:     "audience defaults to BetterAuth's origin",
-			audience: []string{"another-api", customAudience},
-			env:      map[string]string{"GATEHOUSE_ISSUER": customIssuer},
-			code:     "audience_invalid",
-		}, {
-			name:     "no audience in common",
-			audience: []string{"another-api", customAudience},
-			env: map[string]string{
+			}, ""},
+			{"default issuer", map[string]string{
+				"GATEHOUSE_AUDIENCE": customAudience,
+			}, "issuer_invalid"},
+		},
+	}, {
+		name:     "array audience",
+		audience: []string{"another-api", customAudience},
+		settings: []setting{
+			{"one of the audiences", custom, ""},
+			{"default audience", map[string]string{
+				"GATEHOUSE_ISSUER": customIssuer,
+			}, "audience_invalid"},
+			{"no audience in common", map[string]string{
 				"GATEHOUSE_ISSUER":   customIssuer,
 				"GATEHOUSE_AUDIENCE": "third-api,fourth-api",
-			},
-			code: "audience_invalid",
-		}}
+			}, "audience_invalid"},
+		},
+	}}
+	forEachRelease(t, func(t *testing.T, a *authServer) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				a.configure(t, authConfig{JWT: &jwtPlugin{
 					JWT: &claimOptions{Issuer: customIssuer, Audience: c.audience},
 				}})
-				g := startGatehouse(t, a, c.env)
 				u := a.newUser(t, "Alice")
 				token := a.tokenWithCookie(t, u)
 				if iss := peek(t, token).claims["iss"]; iss != customIssuer {
 					t.Fatalf("BetterAuth's iss is %v, want %s", iss, customIssuer)
 				}
-				r := g.listTasks(t, u.id, token)
-				if c.code == "" {
-					wantStatus(t, "token", r, http.StatusOK)
-				} else {
-					wantRefused(t, "token", r, c.code)
+				for _, s := range c.settings {
+					t.Run(s.name, func(t *testing.T) {
+						g := startGatehouse(t, a, s.env)
+						r := g.listTasks(t, u.id, token)
+						if s.code == "" {
+							wantStatus(t, "token", r, http.StatusOK)
+						} else {
+							wantRefused(t, "token", r, s.code)
+						}
+					})
 				}
 			})
 		}

@@ -30,6 +30,9 @@ type gatehouse struct {
 	base   string
 	output *syncBuffer
 	client *http.Client
+
+	mu     sync.Mutex
+	tokens []string // every bearer token presented
 }
 
 // startGatehouse runs `gatehouse serve` against a, with a fresh SQLite
@@ -67,6 +70,7 @@ func startGatehouse(t testing.TB, a *authServer, env map[string]string) *gatehou
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		stopProcess(cmd, exited)
+		g.checkLogHasNoTokens(t)
 		if t.Failed() {
 			t.Logf("gatehouse log:\n%s", g.output.String())
 		}
@@ -74,6 +78,25 @@ func startGatehouse(t testing.TB, a *authServer, env map[string]string) *gatehou
 
 	g.awaitReady(t, exited)
 	return g
+}
+
+// checkLogHasNoTokens fails the test if Gatehouse logged any part of a
+// bearer token it was sent: a signature, or a whole token without one.
+func (g *gatehouse) checkLogHasNoTokens(t testing.TB) {
+	t.Helper()
+	log := g.output.String()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, token := range g.tokens {
+		secret := token[strings.LastIndex(token, ".")+1:]
+		if len(secret) < 16 {
+			secret = token
+		}
+		if len(secret) >= 16 && strings.Contains(log, secret) {
+			t.Errorf("gatehouse logged a bearer token it was sent")
+			return
+		}
+	}
 }
 
 func (g *gatehouse) awaitReady(t testing.TB, exited chan error) {
@@ -182,6 +205,12 @@ func (g *gatehouse) do(t testing.TB, req *http.Request) reply {
 
 // send is do for goroutines other than the test's: it returns the error.
 func (g *gatehouse) send(req *http.Request) (reply, error) {
+	if token, ok := strings.CutPrefix(req.Header.Get("Authorization"),
+		"Bearer "); ok {
+		g.mu.Lock()
+		g.tokens = append(g.tokens, token)
+		g.mu.Unlock()
+	}
 	resp, err := g.client.Do(req)
 	if err != nil {
 		return reply{}, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)

@@ -126,7 +126,7 @@ func TestRestartedBetterAuth(t *testing.T) {
 func TestExpiredToken(t *testing.T) {
 	forEachRelease(t, func(t *testing.T, a *authServer) {
 		a.configure(t, authConfig{JWT: &jwtPlugin{
-			JWT: &claimOptions{ExpirationTime: "3s"},
+			JWT: &claimOptions{ExpirationTime: "2s"},
 		}})
 		g := startGatehouse(t, a, map[string]string{"GATEHOUSE_LEEWAY": "1s"})
 		u := a.newUser(t, "Alice")
