@@ -113,13 +113,20 @@ async function build(config, port, mail) {
 
   const auth = lib.betterAuth(options);
   await auth.$context; // surface configuration errors now, not per request
-  const jwksPath = "/api/auth" + (config.jwt?.jwks?.jwksPath ?? "/jwks");
+  const jwksPath = basePath(baseURL) + (config.jwt?.jwks?.jwksPath ?? "/jwks");
   return {
     handler: lib.toNodeHandler(auth),
     jwksPath,
     release: lib.release,
     baseURL,
   };
+}
+
+// basePath is where BetterAuth serves its routes: a baseURL with a path
+// names the whole base, replacing the default /api/auth.
+function basePath(baseURL) {
+  const path = new URL(baseURL).pathname.replace(/\/+$/, "");
+  return path === "" ? "/api/auth" : path;
 }
 
 function sendJSON(res, status, body) {
@@ -192,6 +199,7 @@ async function main() {
     const route = testRoutes[`${req.method} ${url.pathname}`];
     try {
       if (route) return await route(req, res, url);
+      if (!current) return sendJSON(res, 503, { error: "starting" });
       stats.requests++;
       if (url.pathname === current.jwksPath) stats.jwks++;
       if (url.pathname === "/api/auth/token") stats.token++;
