@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ type authConfig struct {
 	Version     string       `json:"version"`
 	Port        int          `json:"port,omitempty"`
 	Secret      string       `json:"secret,omitempty"`
+	BaseURL     string       `json:"baseURL,omitempty"`
 	JWT         *jwtPlugin   `json:"jwt,omitempty"`
 	CookieCache *cookieCache `json:"cookieCache,omitempty"`
 }
@@ -189,6 +191,18 @@ func (a *authServer) configure(t testing.TB, cfg authConfig) {
 		t.Fatalf("configure: BetterAuth is %q, want %q", got.Version, a.release)
 	}
 	a.config = cfg
+}
+
+// route returns the path of a BetterAuth endpoint: /api/auth+endpoint, or
+// below the base URL's path when the configuration gives one, as
+// BetterAuth itself does.
+func (a *authServer) route(endpoint string) string {
+	base := "/api/auth"
+	if u, err := url.Parse(a.config.BaseURL); err == nil &&
+		strings.TrimRight(u.Path, "/") != "" {
+		base = strings.TrimRight(u.Path, "/")
+	}
+	return base + endpoint
 }
 
 // authStats are server.mjs's request counts since the last configure or

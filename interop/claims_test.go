@@ -98,3 +98,36 @@ func TestJWKSPath(t *testing.T) {
 		}
 	})
 }
+
+// TestBaseURLWithPath gives BetterAuth a base URL with a path, which
+// BetterAuth takes as the whole base of its routes (its JWKS is then at
+// BASE_URL/jwks), while the issuer and audience stay the origin.
+func TestBaseURLWithPath(t *testing.T) {
+	forEachRelease(t, func(t *testing.T, a *authServer) {
+		base := a.base + "/auth"
+		a.configure(t, authConfig{BaseURL: base})
+		u := a.newUser(t, "Alice")
+		token := a.tokenWithCookie(t, u)
+		if iss := peek(t, token).claims["iss"]; iss != a.base {
+			t.Fatalf("BetterAuth's iss is %v, want the origin %s", iss, a.base)
+		}
+
+		t.Run("explicit JWKS URL", func(t *testing.T) {
+			g := startGatehouse(t, a, map[string]string{
+				"BETTER_AUTH_URL":      base,
+				"BETTER_AUTH_JWKS_URL": base + "/jwks",
+			})
+			wantStatus(t, "token", g.listTasks(t, u.id, token), http.StatusOK)
+		})
+		t.Run("default JWKS URL", func(t *testing.T) {
+			// TODO: Gatehouse derives BETTER_AUTH_URL/api/auth/jwks even
+			// when BETTER_AUTH_URL has a path, where BetterAuth serves
+			// BETTER_AUTH_URL/jwks, so it never becomes ready. Remove this
+			// skip once the default follows BetterAuth's rule.
+			t.Skip("known mismatch: default JWKS URL ignores the path of" +
+				" BETTER_AUTH_URL")
+			g := startGatehouse(t, a, map[string]string{"BETTER_AUTH_URL": base})
+			wantStatus(t, "token", g.listTasks(t, u.id, token), http.StatusOK)
+		})
+	})
+}

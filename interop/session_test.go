@@ -31,7 +31,7 @@ func (a *authServer) newUser(t testing.TB, name string) *user {
 			ID string `json:"id"`
 		} `json:"user"`
 	}
-	a.authCall(t, "/api/auth/sign-up/email", map[string]string{
+	a.authCall(t, a.route("/sign-up/email"), map[string]string{
 		"email": u.email, "password": password, "name": name,
 	}, &signUp)
 	u.id = signUp.User.ID
@@ -42,7 +42,7 @@ func (a *authServer) newUser(t testing.TB, name string) *user {
 	var signIn struct {
 		Token string `json:"token"`
 	}
-	resp := a.authCall(t, "/api/auth/sign-in/email", map[string]string{
+	resp := a.authCall(t, a.route("/sign-in/email"), map[string]string{
 		"email": u.email, "password": password,
 	}, &signIn)
 	u.sessionToken = signIn.Token
@@ -71,7 +71,7 @@ func (u *user) cookie(t testing.TB, name string) string {
 // tokenWithCookie asks GET /api/auth/token for a JWT, as a browser would.
 func (a *authServer) tokenWithCookie(t testing.TB, u *user) string {
 	t.Helper()
-	req := a.request(t, "/api/auth/token")
+	req := a.request(t, a.route("/token"))
 	for _, c := range u.cookies {
 		req.AddCookie(c)
 	}
@@ -82,7 +82,7 @@ func (a *authServer) tokenWithCookie(t testing.TB, u *user) string {
 // plugin's token, as a mobile client would.
 func (a *authServer) tokenWithBearer(t testing.TB, u *user) string {
 	t.Helper()
-	req := a.request(t, "/api/auth/token")
+	req := a.request(t, a.route("/token"))
 	req.Header.Set("Authorization", "Bearer "+u.bearerToken)
 	return a.tokenResponse(t, req)
 }
@@ -105,7 +105,7 @@ func (a *authServer) tokenResponse(t testing.TB, req *http.Request) string {
 // sessionJWT returns the set-auth-jwt header of GET /api/auth/get-session.
 func (a *authServer) sessionJWT(t testing.TB, u *user) string {
 	t.Helper()
-	req := a.request(t, "/api/auth/get-session")
+	req := a.request(t, a.route("/get-session"))
 	for _, c := range u.cookies {
 		req.AddCookie(c)
 	}
