@@ -63,7 +63,7 @@ type cookieCache struct {
 // any unexpected answer. It is not safe for concurrent use.
 type authServer struct {
 	rel     release
-	release string // exact version, such as "1.7.25"
+	version string // exact version, such as "1.7.25"
 	base    string // origin, such as "http://127.0.0.1:41234"
 	port    int
 	config  authConfig // the configuration in force
@@ -134,7 +134,7 @@ func (a *authServer) awaitReady(stdout io.Reader) error {
 		return fmt.Errorf("server.mjs printed %q, not its ready line", line)
 	}
 	a.port = ready.Port
-	a.release = ready.Version
+	a.version = ready.Version
 	a.base = fmt.Sprintf("http://127.0.0.1:%d", ready.Port)
 	return nil
 }
@@ -187,8 +187,8 @@ func (a *authServer) configure(t testing.TB, cfg authConfig) {
 		Version string `json:"version"`
 	}
 	a.postJSON(t, "/__test/config", cfg, &got)
-	if got.Version != a.release {
-		t.Fatalf("configure: BetterAuth is %q, want %q", got.Version, a.release)
+	if got.Version != a.version {
+		t.Fatalf("configure: BetterAuth is %q, want %q", got.Version, a.version)
 	}
 	a.config = cfg
 }

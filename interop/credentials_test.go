@@ -46,7 +46,7 @@ func TestNonAPICredentials(t *testing.T) {
 				if c.jwksCache && !a.rel.sessionCookieCache {
 					t.Skipf("better-auth %s has no jwt({sessionCookieCache})"+
 						" option: session_data is never signed with the"+
-						" JWKS keys", a.release)
+						" JWKS keys", a.version)
 				}
 				cfg := authConfig{CookieCache: c.cache}
 				if c.jwksCache {
