@@ -30,7 +30,7 @@ var AsymmetricAlgorithms = []string{"EdDSA", "ES256", "ES512", "RS256", "PS256"}
 
 // developmentSecret is the secret BetterAuth falls back to when none is
 // configured. It is public, so a token signed with it proves nothing.
-const developmentSecret = "better-auth-secret-123456789"
+const developmentSecret = "better-auth-secret-12345678901234567890"
 
 // sessionCacheAudience is the aud of the session cookie cache that
 // BetterAuth 1.7 can sign with its JWKS key.
@@ -43,8 +43,10 @@ const minSecretLength = 32
 // (BaseURL or JWKSURL) or one or more Secrets.
 type Config struct {
 	// BaseURL is BetterAuth's base URL, such as "https://app.example.com".
-	// Its origin is the default Issuer and Audience, and BaseURL plus
-	// DefaultJWKSPath the default JWKSURL.
+	// Its origin is the default Issuer and Audience. The default JWKSURL is
+	// BaseURL plus DefaultJWKSPath when BaseURL has no path, and BaseURL
+	// plus "/jwks" when it has one, since BetterAuth then serves its API at
+	// that path.
 	BaseURL string
 
 	// JWKSURL is where BetterAuth publishes its public keys. Empty means
@@ -118,13 +120,14 @@ type Config struct {
 // ParseSecrets reads BetterAuth's versioned secrets, a comma-separated list
 // of version:secret pairs, newest first, as in BETTER_AUTH_SECRETS. It
 // returns the secrets in the same order. Versions must be unique
-// non-negative integers; the secret is everything after the first colon.
+// non-negative integers; the secret is everything after the first colon,
+// with surrounding white space trimmed, as BetterAuth reads it.
 func ParseSecrets(s string) ([]string, error) {
 	var secrets []string
 	seen := map[string]bool{}
 	for i, pair := range strings.Split(s, ",") {
-		pair = strings.TrimSpace(pair)
-		version, secret, ok := strings.Cut(pair, ":")
+		version, secret, ok := strings.Cut(strings.TrimSpace(pair), ":")
+		version, secret = strings.TrimSpace(version), strings.TrimSpace(secret)
 		if !ok || version == "" || secret == "" {
 			return nil, fmt.Errorf("betterauth: secret %d is not version:secret", i+1)
 		}
@@ -166,8 +169,32 @@ func (c Config) resolve() (*settings, error) {
 	if err := s.resolveAlgorithms(); err != nil {
 		return nil, err
 	}
+	if err := s.checkLimits(); err != nil {
+		return nil, err
+	}
 	s.applyDefaults()
 	return s, nil
+}
+
+// checkLimits refuses negative durations and sizes, which would otherwise
+// turn the cache's safeguards off silently. A negative TokenCacheSize is
+// the documented way to turn the token cache off.
+func (s *settings) checkLimits() error {
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"refresh cooldown", s.RefreshCooldown}, {"maximum key age", s.MaxKeyAge},
+		{"stale key TTL", s.StaleKeyTTL}, {"fetch timeout", s.FetchTimeout},
+	} {
+		if d.v < 0 {
+			return fmt.Errorf("betterauth: %s must not be negative", d.name)
+		}
+	}
+	if s.MaxJWKSBytes < 0 || s.MaxTokenBytes < 0 {
+		return errors.New("betterauth: size limits must not be negative")
+	}
+	return nil
 }
 
 func baseOrigin(base string) (string, error) {
@@ -178,13 +205,22 @@ func baseOrigin(base string) (string, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return "", errors.New("betterauth: base URL must be an absolute http or https URL")
 	}
-	return u.Scheme + "://" + u.Host, nil
+	// Serialise the origin as BetterAuth does (the WHATWG URL origin):
+	// lower-case scheme and host, no default port.
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" && !(scheme == "http" && port == "80") && !(scheme == "https" && port == "443") {
+		host += ":" + port
+	}
+	return scheme + "://" + host, nil
 }
 
 func (s *settings) resolveKeySources() error {
 	s.jwksURL = s.JWKSURL
 	if s.jwksURL == "" && s.BaseURL != "" {
-		s.jwksURL = strings.TrimRight(s.BaseURL, "/") + DefaultJWKSPath
+		s.jwksURL = defaultJWKSURL(s.BaseURL)
 	}
 	if s.jwksURL != "" {
 		u, err := url.Parse(s.jwksURL)
@@ -206,6 +242,17 @@ func (s *settings) resolveKeySources() error {
 		return errors.New("betterauth: no key source: set a base URL, a JWKS URL or a secret")
 	}
 	return nil
+}
+
+// defaultJWKSURL follows BetterAuth's rule for its base URL: a URL with no
+// path serves the API under /api/auth, while a path in the URL is the API's
+// base path itself.
+func defaultJWKSURL(base string) string {
+	u, err := url.Parse(base)
+	if err != nil || strings.Trim(u.Path, "/") == "" {
+		return strings.TrimRight(base, "/") + DefaultJWKSPath
+	}
+	return strings.TrimRight(base, "/") + "/jwks"
 }
 
 func (s *settings) resolveClaims(origin string) error {

@@ -19,8 +19,8 @@ var (
 
 // scanObject checks that data is exactly one JSON object (RFC 8259) whose
 // strings are valid UTF-8 and in which no object, at any depth, names a
-// member twice. It calls visit with each top-level member's name (still
-// quoted and escaped) and raw value. encoding/json accepts duplicate names,
+// member twice. It calls visit with each top-level member's name (quoted,
+// with escapes decoded) and raw value. encoding/json accepts duplicate names,
 // letting the last one win; a verifier must not, since two parsers may then
 // disagree on which claim was signed.
 func scanObject(data []byte, visit func(name, value []byte) error) error {
@@ -122,7 +122,7 @@ func (s *scanner) object(depth int, visit func(name, value []byte) error) error 
 			return err
 		}
 		if visit != nil {
-			if err := visit(name, s.data[start:s.pos]); err != nil {
+			if err := visit(key, s.data[start:s.pos]); err != nil {
 				return err
 			}
 		}

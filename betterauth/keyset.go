@@ -46,7 +46,8 @@ type keyCache struct {
 
 	mu        sync.Mutex
 	inflight  chan struct{} // closed when the running fetch ends
-	lastFetch time.Time     // when the last fetch started
+	lastFetch time.Time     // when the last fetch of any cause started
+	lastKID   time.Time     // when the last fetch for an unknown kid started
 	lastErr   error         // outcome of the last finished fetch
 	absent    map[string]time.Time
 	fetches   atomic.Int64
@@ -87,7 +88,8 @@ func (c *keyCache) lookup(ctx context.Context, kid, alg string) (any, time.Time,
 	if c.recentlyAbsent(kid, now) {
 		return nil, time.Time{}, c.missing(now)
 	}
-	if err := c.refresh(ctx); err != nil {
+	fetched, err := c.refresh(ctx)
+	if err != nil {
 		return nil, time.Time{}, err
 	}
 	now = c.s.Now()
@@ -96,7 +98,11 @@ func (c *keyCache) lookup(ctx context.Context, kid, alg string) (any, time.Time,
 			return pickKey(keys, alg, ks.fetchedAt)
 		}
 	}
-	c.markAbsent(kid, now)
+	if fetched {
+		// Only a fresh fetch shows a kid absent; one refused inside the
+		// cooldown is looked up again once it is over.
+		c.markAbsent(kid, now)
+	}
 	return nil, time.Time{}, c.missing(now)
 }
 
@@ -151,35 +157,53 @@ func (c *keyCache) markAbsent(kid string, now time.Time) {
 }
 
 // refresh fetches the set unless the cooldown forbids it, joining a fetch
-// already under way. It returns ctx's error if the caller gives up waiting;
-// the fetch itself goes on for the other callers.
-func (c *keyCache) refresh(ctx context.Context) error {
-	done := c.startFetch(false)
+// already under way, and reports whether a fetch ended. It returns
+// ErrKeysUnavailable if the caller gives up waiting; the fetch itself goes
+// on for the other callers.
+func (c *keyCache) refresh(ctx context.Context) (bool, error) {
+	done := c.startFetch(causeUnknownKID)
 	if done == nil {
-		return nil
+		return false, nil
 	}
 	select {
 	case <-done:
-		return nil
+		return true, nil
 	case <-ctx.Done():
-		return ErrKeysUnavailable
+		return false, ErrKeysUnavailable
 	}
 }
 
-func (c *keyCache) refreshInBackground() { c.startFetch(false) }
+func (c *keyCache) refreshInBackground() { c.startFetch(causeMaxAge) }
+
+// Why a fetch starts. Fetches for unknown key ids are limited to one per
+// cooldown among themselves, so a scheduled refresh just before BetterAuth
+// rotates does not delay picking up the new key; refreshes of an old set
+// triggered by requests are limited to one per cooldown among all fetches;
+// the background loop's own fetches are not limited.
+const (
+	causeUnknownKID = iota
+	causeMaxAge
+	causeSchedule
+)
 
 // startFetch starts a fetch and returns a channel closed when it ends, or
 // the running fetch's channel, or nil when the cooldown has not passed.
-// force skips the cooldown; the background loop uses it.
-func (c *keyCache) startFetch(force bool) chan struct{} {
+func (c *keyCache) startFetch(cause int) chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.inflight != nil {
 		return c.inflight
 	}
 	now := c.s.Now()
-	if !force && !c.lastFetch.IsZero() && now.Sub(c.lastFetch) < c.s.RefreshCooldown {
+	cooling := func(last time.Time) bool {
+		return !last.IsZero() && now.Sub(last) < c.s.RefreshCooldown
+	}
+	switch {
+	case cause == causeUnknownKID && cooling(c.lastKID),
+		cause == causeMaxAge && cooling(c.lastFetch):
 		return nil
+	case cause == causeUnknownKID:
+		c.lastKID = now
 	}
 	c.lastFetch = now
 	done := make(chan struct{})
@@ -307,7 +331,7 @@ func hasVerify(ops jwk.KeyOperationList) bool {
 // the Verifier's own, ended by Close.
 func (c *keyCache) run(ctx context.Context) {
 	for {
-		if done := c.startFetch(true); done != nil {
+		if done := c.startFetch(causeSchedule); done != nil {
 			select {
 			case <-done:
 			case <-ctx.Done():
