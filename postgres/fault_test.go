@@ -215,6 +215,20 @@ func TestStore_Unavailable(t *testing.T) {
 	})
 }
 
+// TestOpen_Unavailable checks that Open reports a server it cannot reach
+// as unavailable.
+func TestOpen_Unavailable(t *testing.T) {
+	p, u := viaProxy(t, newSchema(t))
+	p.refuse()
+	s, err := postgres.Open(t.Context(), u, postgres.Config{})
+	if err == nil {
+		s.Close()
+	}
+	if !errors.Is(err, gatehouse.ErrUnavailable) {
+		t.Errorf("Open: got %v, want ErrUnavailable", err)
+	}
+}
+
 // TestStore_Terminated has the server end the store's only connection, as
 // a restart or an administrator would, and checks that the next call fails
 // as unavailable and the one after it succeeds on a new connection.

@@ -84,7 +84,8 @@ func (c *clock) Stored() time.Time { return gatehouse.StoredTime(c.Now()) }
 // newUser returns a user id that no other test uses.
 func newUser() string { return "user-" + gatehouse.NewTaskID() }
 
-func mustCreate(t testing.TB, s gatehouse.TaskStore, user, title string) gatehouse.Task {
+func mustCreate(t testing.TB, s gatehouse.TaskStore,
+	user, title string) gatehouse.Task {
 	t.Helper()
 	in := gatehouse.TaskInput{Title: title, Description: "about " + title}
 	if err := in.Validate(); err != nil {
@@ -97,7 +98,8 @@ func mustCreate(t testing.TB, s gatehouse.TaskStore, user, title string) gatehou
 	return task
 }
 
-func mustFind(t testing.TB, s gatehouse.TaskStore, user, id string) gatehouse.Task {
+func mustFind(t testing.TB, s gatehouse.TaskStore,
+	user, id string) gatehouse.Task {
 	t.Helper()
 	task, err := s.FindTask(t.Context(), user, id)
 	if err != nil {
@@ -108,7 +110,8 @@ func mustFind(t testing.TB, s gatehouse.TaskStore, user, id string) gatehouse.Ta
 
 // listAll follows the cursors from the first page of f to the last and
 // returns every task in order.
-func listAll(t testing.TB, s gatehouse.TaskStore, user string, f gatehouse.TaskFilter) []gatehouse.Task {
+func listAll(t testing.TB, s gatehouse.TaskStore, user string,
+	f gatehouse.TaskFilter) []gatehouse.Task {
 	t.Helper()
 	var all []gatehouse.Task
 	for range 1000 {
