@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -29,6 +30,24 @@ func TestOpen_Reopen(t *testing.T) {
 	got, err := s.FindTask(t.Context(), "u", task.ID)
 	if err != nil || got.Title != "kept" {
 		t.Errorf("after reopening: %+v, %v; want the task kept", got, err)
+	}
+}
+
+// TestOpen_Path checks that names SQLite URIs give meaning to (a query,
+// a fragment, an escape) name the file as they are.
+func TestOpen_Path(t *testing.T) {
+	for _, name := range []string{
+		"with space.db", "what?mode=ro.db", "hash#tag.db", "pct%41.db",
+	} {
+		path := filepath.Join(t.TempDir(), name)
+		s := mustOpen(t, path, sqlite.Config{})
+		_, err := s.CreateTask(t.Context(), "u", gatehouse.TaskInput{Title: "t"})
+		if err != nil {
+			t.Errorf("%s: CreateTask: %v", name, err)
+		}
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
 
