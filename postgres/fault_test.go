@@ -230,8 +230,9 @@ func TestOpen_Unavailable(t *testing.T) {
 }
 
 // TestStore_Terminated has the server end the store's only connection, as
-// a restart or an administrator would, and checks that the next call fails
-// as unavailable and the one after it succeeds on a new connection.
+// a restart or an administrator would. The next call fails as unavailable,
+// unless the pool, pinging a connection idle for over a second, found out
+// first; the call after it must succeed on a new connection.
 func TestStore_Terminated(t *testing.T) {
 	u, err := url.Parse(newSchema(t))
 	if err != nil {
@@ -254,7 +255,7 @@ func TestStore_Terminated(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.FindTask(t.Context(), "u", task.ID)
-	if !errors.Is(err, gatehouse.ErrUnavailable) {
+	if err != nil && !errors.Is(err, gatehouse.ErrUnavailable) {
 		t.Errorf("FindTask on a terminated connection: got %v, want "+
 			"ErrUnavailable", err)
 	}
