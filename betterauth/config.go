@@ -208,6 +208,13 @@ func baseOrigin(base string) (string, error) {
 	// Serialise the origin as BetterAuth does (the WHATWG URL origin):
 	// lower-case scheme and host, no default port.
 	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	for _, r := range host {
+		if r >= 0x80 {
+			// BetterAuth writes such a host in punycode; converting
+			// it needs IDNA tables this package does not carry.
+			return "", errors.New("betterauth: base URL host must be written in ASCII (punycode, xn--...)")
+		}
+	}
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]"
 	}
