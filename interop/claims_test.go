@@ -120,12 +120,8 @@ func TestBaseURLWithPath(t *testing.T) {
 			wantStatus(t, "token", g.listTasks(t, u.id, token), http.StatusOK)
 		})
 		t.Run("default JWKS URL", func(t *testing.T) {
-			// TODO: Gatehouse derives BETTER_AUTH_URL/api/auth/jwks even
-			// when BETTER_AUTH_URL has a path, where BetterAuth serves
-			// BETTER_AUTH_URL/jwks, so it never becomes ready. Remove this
-			// skip once the default follows BetterAuth's rule.
-			t.Skip("known mismatch: default JWKS URL ignores the path of" +
-				" BETTER_AUTH_URL")
+			// BetterAuth serves BETTER_AUTH_URL/jwks when the URL has a
+			// path; Gatehouse's default must follow.
 			g := startGatehouse(t, a, map[string]string{"BETTER_AUTH_URL": base})
 			wantStatus(t, "token", g.listTasks(t, u.id, token), http.StatusOK)
 		})
