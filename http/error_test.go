@@ -1,0 +1,131 @@
+package http_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+func TestAPI_UnknownRoutes(t *testing.T) {
+	e := newEnv(t, options{})
+	alice := e.token("alice")
+	for _, path := range []string{
+		"/", "/nowhere", "/api", "/api/alice", "/api/alice/notes",
+		"/api/alice/tasks/x/y", "/api/alice/tasks/x/complete/y", "/healthz/x",
+	} {
+		for _, token := range []string{"", alice} {
+			t.Run(path, func(t *testing.T) {
+				r := e.do(t, req{method: "GET", path: path, token: token})
+				wantProblem(t, r, http.StatusNotFound, "not_found")
+			})
+		}
+	}
+}
+
+func TestAPI_MethodNotAllowed(t *testing.T) {
+	e := newEnv(t, options{})
+	alice := e.token("alice")
+	cases := []struct {
+		path, allow string
+		refused     []string
+	}{
+		{"/healthz", "GET, HEAD", []string{"POST", "PUT", "DELETE", "OPTIONS"}},
+		{"/readyz", "GET, HEAD", []string{"POST", "PATCH"}},
+		{"/api/alice/tasks", "GET, HEAD, POST", []string{"PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"}},
+		{"/api/alice/tasks/x", "DELETE, GET, HEAD, PATCH, PUT", []string{"POST", "OPTIONS"}},
+		{"/api/alice/tasks/x/complete", "PATCH", []string{"GET", "POST", "PUT", "DELETE"}},
+		{"/api/bob/tasks", "GET, HEAD, POST", []string{"PUT"}},
+	}
+	for _, c := range cases {
+		for _, m := range c.refused {
+			t.Run(m+" "+c.path, func(t *testing.T) {
+				r := e.do(t, req{method: m, path: c.path, token: alice})
+				wantProblem(t, r, http.StatusMethodNotAllowed, "method_not_allowed")
+				if got := r.header.Get("Allow"); got != c.allow {
+					t.Errorf("Allow %q, want %q", got, c.allow)
+				}
+			})
+		}
+	}
+	t.Run("HEAD is served", func(t *testing.T) {
+		r := e.do(t, req{method: "HEAD", path: "/api/alice/tasks", token: alice})
+		if r.status != http.StatusOK || len(r.body) != 0 {
+			t.Errorf("HEAD = %d %q", r.status, r.body)
+		}
+	})
+}
+
+func TestAPI_StoreFailures(t *testing.T) {
+	fs := &faultyStore{}
+	e := newEnv(t, options{wrapStore: func(s gatehouse.TaskStore) gatehouse.TaskStore {
+		fs.TaskStore = s
+		return fs
+	}})
+	alice := e.token("alice")
+
+	t.Run("unavailable", func(t *testing.T) {
+		fs.list = func(context.Context, string, gatehouse.TaskFilter) (gatehouse.TaskPage, error) {
+			return gatehouse.TaskPage{}, fmt.Errorf("list tasks: %w", gatehouse.ErrUnavailable)
+		}
+		defer func() { fs.list = nil }()
+		r := e.do(t, req{method: "GET", path: "/api/alice/tasks", token: alice})
+		wantProblem(t, r, http.StatusServiceUnavailable, "unavailable")
+		if got := r.header.Get("Retry-After"); got != "5" {
+			t.Errorf("Retry-After %q, want 5", got)
+		}
+	})
+	t.Run("internal", func(t *testing.T) {
+		fs.find = func(context.Context, string, string) (gatehouse.Task, error) {
+			return gatehouse.Task{}, fmt.Errorf("find task: %w", errBroken)
+		}
+		defer func() { fs.find = nil }()
+		r := e.do(t, req{method: "GET", path: "/api/alice/tasks/some-id", token: alice})
+		p := wantProblem(t, r, http.StatusInternalServerError, "internal")
+		if strings.Contains(string(r.body), "disk") || strings.Contains(p.Detail, "sector") {
+			t.Errorf("the body tells internals: %s", r.body)
+		}
+		wantLoggedOnce(t, e, "disk on fire at sector 7", "GET /api/{user_id}/tasks/{id}", 500)
+	})
+	t.Run("panic", func(t *testing.T) {
+		fs.find = func(context.Context, string, string) (gatehouse.Task, error) {
+			panic("the handler tripped over a nil map")
+		}
+		defer func() { fs.find = nil }()
+		r := e.do(t, req{method: "GET", path: "/api/alice/tasks/other-id", token: alice})
+		wantProblem(t, r, http.StatusInternalServerError, "internal")
+		if strings.Contains(string(r.body), "nil map") {
+			t.Errorf("the body tells internals: %s", r.body)
+		}
+		wantLoggedOnce(t, e, "the handler tripped over a nil map", "GET /api/{user_id}/tasks/{id}", 500)
+
+		// The server keeps serving.
+		r = e.do(t, req{method: "GET", path: "/api/alice/tasks", token: alice})
+		if r.status != http.StatusOK {
+			t.Errorf("after a panic: %d %s", r.status, r.body)
+		}
+	})
+}
+
+// wantLoggedOnce checks that exactly one log line holds text, and that it
+// is the request's line, at level ERROR, with the route and status.
+func wantLoggedOnce(tb testing.TB, e *env, text, route string, status int) {
+	tb.Helper()
+	var found []map[string]any
+	for _, line := range e.logLines(tb) {
+		if strings.Contains(fmt.Sprint(line), text) {
+			found = append(found, line)
+		}
+	}
+	if len(found) != 1 {
+		tb.Fatalf("%d log lines hold %q, want 1:\n%s", len(found), text, e.logs.String())
+	}
+	l := found[0]
+	if l["level"] != "ERROR" || l["msg"] != "request" || l["route"] != route ||
+		l["status"] != float64(status) {
+		tb.Errorf("log line %v, want an ERROR request line for %s with status %d", l, route, status)
+	}
+}
