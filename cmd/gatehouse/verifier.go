@@ -1,0 +1,159 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gatehouse/gatehouse/betterauth"
+)
+
+// verifierConfig reads the settings of token verification.
+func (l *loader) verifierConfig() betterauth.Config {
+	v := l.values
+	cfg := betterauth.Config{
+		BaseURL:         v[envBaseURL],
+		JWKSURL:         v[envJWKSURL],
+		Issuer:          v[envIssuer],
+		Audience:        l.list(envAudience),
+		Leeway:          l.duration(envLeeway, betterauth.MaxLeeway),
+		RefreshCooldown: l.duration(envRefreshCooldown, time.Hour),
+		MaxKeyAge:       l.duration(envMaxKeyAge, 24*time.Hour),
+	}
+	l.checkURL(envBaseURL)
+	l.checkURL(envJWKSURL)
+	cfg.Secrets = l.secrets()
+
+	if cfg.BaseURL == "" && cfg.JWKSURL == "" && len(cfg.Secrets) == 0 && l.err == nil {
+		l.fail(invalid("", "no key source: set %s, %s, %s or %s",
+			envBaseURL, envJWKSURL, envSecret, envSecrets))
+	}
+	l.checkJWKSTransport()
+	if cfg.BaseURL == "" {
+		if cfg.Issuer == "" {
+			l.fail(invalid(envIssuer, "is required when %s is not set", envBaseURL))
+		}
+		if len(cfg.Audience) == 0 {
+			l.fail(invalid(envAudience, "is required when %s is not set", envBaseURL))
+		}
+	}
+	if l.err == nil {
+		resolveDefaults(&cfg)
+	}
+	return cfg
+}
+
+// resolveDefaults fills in the durations left zero with the defaults
+// betterauth would apply, so that the startup log shows them. The issuer,
+// audience and JWKS URL are left for betterauth to derive.
+func resolveDefaults(cfg *betterauth.Config) {
+	if cfg.Leeway == 0 {
+		cfg.Leeway = betterauth.DefaultLeeway
+	}
+	if cfg.RefreshCooldown == 0 {
+		cfg.RefreshCooldown = betterauth.DefaultRefreshCooldown
+	}
+	if cfg.MaxKeyAge == 0 {
+		cfg.MaxKeyAge = betterauth.DefaultMaxKeyAge
+	}
+}
+
+// checkURL checks that the named setting, when given, is an absolute http
+// or https URL without credentials.
+func (l *loader) checkURL(env string) {
+	s, ok := l.values[env]
+	if !ok {
+		return
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		l.fail(invalid(env, "must be an absolute http or https URL"))
+	case u.User != nil:
+		l.fail(invalid(env, "must not hold a user name or password"))
+	case u.RawQuery != "" || u.Fragment != "":
+		l.fail(invalid(env, "must not have a query or fragment"))
+	}
+}
+
+// checkJWKSTransport refuses a JWKS fetched over plain http from another
+// machine, unless that was allowed: whoever can change the answer can sign
+// tokens that verify.
+func (l *loader) checkJWKSTransport() {
+	env := envJWKSURL
+	if _, ok := l.values[env]; !ok {
+		env = envBaseURL
+	}
+	u, err := url.Parse(l.values[env])
+	if err != nil || u.Scheme != "http" || isLoopback(u.Hostname()) {
+		return
+	}
+	insecure, err := strconv.ParseBool(l.valueOr(envInsecureJWKS, "false"))
+	if err != nil {
+		l.fail(invalid(envInsecureJWKS, "must be true or false"))
+		return
+	}
+	if !insecure {
+		l.fail(invalid(env, "fetches the JWKS over plain http from %s; use https, "+
+			"or set %s=true on a private network you trust", u.Hostname(), envInsecureJWKS))
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// secrets reads BETTER_AUTH_SECRETS, newest first, then BETTER_AUTH_SECRET
+// unless the list already holds it.
+func (l *loader) secrets() []string {
+	var secrets []string
+	if s, ok := l.values[envSecrets]; ok {
+		list, err := betterauth.ParseSecrets(s)
+		if err != nil {
+			l.fail(invalid(envSecrets, "%v", err))
+			return nil
+		}
+		for i, secret := range list {
+			l.checkSecret(envSecrets, fmt.Sprintf("secret %d ", i+1), secret)
+		}
+		secrets = list
+	}
+	if s, ok := l.values[envSecret]; ok {
+		l.checkSecret(envSecret, "", s)
+		if !slices.Contains(secrets, s) {
+			secrets = append(secrets, s)
+		}
+	}
+	return secrets
+}
+
+// checkSecret refuses a secret that is short or that betterauth refuses,
+// such as BetterAuth's public development default. It asks betterauth
+// about the secret alone, so that the refusal names the right setting;
+// without a JWKS the Verifier it builds starts nothing.
+func (l *loader) checkSecret(env, which, secret string) {
+	if len(secret) < minSecretBytes {
+		l.fail(invalid(env, "%sis shorter than %d bytes", which, minSecretBytes))
+		return
+	}
+	v, err := betterauth.New(betterauth.Config{
+		Secrets:  []string{secret},
+		Issuer:   "check",
+		Audience: []string{"check"},
+	})
+	if err != nil {
+		l.fail(invalid(env, "%srefused: %v", which, err))
+		return
+	}
+	v.Close()
+}
+
+// minSecretBytes is the shortest secret betterauth.Config accepts.
+const minSecretBytes = 32
