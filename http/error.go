@@ -82,14 +82,17 @@ type problem struct {
 
 // writeError writes the response for err; every error response of the API
 // is written here. An error that is none of the known kinds is answered
-// with a generic internal error and left for the request log line.
+// with a generic internal error. The error behind any 5xx answer is left
+// for the request's log line.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(err)
 	status, ok := statuses[p.Code]
-	if !ok || p.Code == codeInternal {
+	if !ok {
 		// A code missing from the table is a bug, not the client's fault.
 		p = problem{Code: codeInternal, Detail: internalDetail}
 		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
 		noteError(r, err)
 	}
 	p.Type = "about:blank"
@@ -102,6 +105,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }

@@ -77,6 +77,8 @@ func TestAPI_StoreFailures(t *testing.T) {
 		if got := r.header.Get("Retry-After"); got != "5" {
 			t.Errorf("Retry-After %q, want 5", got)
 		}
+		wantLoggedOnce(t, e, "list tasks: gatehouse: storage unavailable",
+			"GET /api/{user_id}/tasks", 503)
 	})
 	t.Run("internal", func(t *testing.T) {
 		fs.find = func(context.Context, string, string) (gatehouse.Task, error) {

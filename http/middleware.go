@@ -93,15 +93,16 @@ func observe(log *slog.Logger, next http.Handler) http.Handler {
 		log.LogAttrs(r.Context(), level, "request", attrs...)
 
 		if aborted {
-			// Let the server cut the connection, as the handler asked.
+			// Let the server cut the connection.
 			panic(http.ErrAbortHandler)
 		}
 	})
 }
 
 // serveRecovering serves r with next and recovers a panic: the client gets
-// a 500 when nothing was written yet. It reports whether next panicked
-// with http.ErrAbortHandler, which must reach the server.
+// a 500 when nothing was written yet. It reports whether the connection
+// must be aborted: next panicked with http.ErrAbortHandler, or after it
+// had begun its response.
 func serveRecovering(w *statusWriter, r *http.Request, next http.Handler) (aborted bool) {
 	defer func() {
 		v := recover()
@@ -120,7 +121,10 @@ func serveRecovering(w *statusWriter, r *http.Request, next http.Handler) (abort
 			writeError(w, r, err)
 			return
 		}
+		// The client has a status already and must not take a cut-off
+		// body for a whole one: the connection is dropped.
 		noteError(r, err)
+		aborted = true
 	}()
 	next.ServeHTTP(w, r)
 	return false
