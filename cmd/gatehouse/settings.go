@@ -41,9 +41,11 @@ func settings() []setting {
 	return []setting{
 		{envBaseURL, "better-auth-url", "URL", "none",
 			"BetterAuth's base URL, such as https://app.example.com. Its " +
-				"origin is the default issuer and audience, and URL/api/auth/jwks " +
-				"the default JWKS URL."},
-		{envJWKSURL, "jwks-url", "URL", "BETTER_AUTH_URL/api/auth/jwks",
+				"origin is the default issuer and audience, and it gives the " +
+				"default JWKS URL."},
+		{envJWKSURL, "jwks-url", "URL",
+			"BETTER_AUTH_URL/api/auth/jwks, or BETTER_AUTH_URL/jwks when " +
+				"BETTER_AUTH_URL has a path, as BetterAuth serves it",
 			"Where BetterAuth's JWT plugin publishes its public keys."},
 		{envSecret, "secret", "SECRET", "none",
 			"BetterAuth's shared secret, for HS256 tokens; at least 32 bytes. " +
@@ -89,7 +91,9 @@ func writeSettings(w io.Writer) {
 		for _, line := range wrap(s.usage, 66) {
 			fmt.Fprintf(w, "      %s\n", line)
 		}
-		fmt.Fprintf(w, "      Default: %s.\n", s.def)
+		for _, line := range wrap("Default: "+s.def+".", 66) {
+			fmt.Fprintf(w, "      %s\n", line)
+		}
 	}
 	fmt.Fprintf(w, "\n  %s\n      The port to listen on when %s is not set, as hosting\n"+
 		"      platforms set it.\n", envPort, envAddr)
