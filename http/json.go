@@ -36,7 +36,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // readObject reads a request body that must be of one of the media types,
 // at most MaxBodyBytes long, and exactly one JSON object in UTF-8. It
 // returns the object's members, undecoded.
-func readObject(w http.ResponseWriter, r *http.Request, media ...string) (map[string]json.RawMessage, error) {
+func readObject(w http.ResponseWriter, r *http.Request,
+	media ...string) (map[string]json.RawMessage, error) {
 	if err := checkMediaType(r, media); err != nil {
 		return nil, err
 	}

@@ -110,6 +110,8 @@ func TestAPI_CreateValidation(t *testing.T) {
 	e := newEnv(t, options{})
 	alice := e.token("alice")
 	str := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	title201 := `"title": ` + str(strings.Repeat("t", 201))
+	desc1001 := `"description": ` + str(strings.Repeat("d", 1001))
 
 	accepted := []struct{ name, body string }{
 		{"title of 200 characters", `{"title": ` + str(strings.Repeat("t", 200)) + `}`},
@@ -129,9 +131,9 @@ func TestAPI_CreateValidation(t *testing.T) {
 		name, body string
 		fields     []string
 	}{
-		{"title of 201", `{"title": ` + str(strings.Repeat("t", 201)) + `}`, []string{"title"}},
-		{"description of 1001", `{"title": "x", "description": ` + str(strings.Repeat("d", 1001)) + `}`, []string{"description"}},
-		{"both too long", `{"title": ` + str(strings.Repeat("t", 201)) + `, "description": ` + str(strings.Repeat("d", 1001)) + `}`, []string{"title", "description"}},
+		{"title of 201", `{` + title201 + `}`, []string{"title"}},
+		{"description of 1001", `{"title": "x", ` + desc1001 + `}`, []string{"description"}},
+		{"both too long", `{` + title201 + `, ` + desc1001 + `}`, []string{"title", "description"}},
 		{"blank title", `{"title": " \t\n "}`, []string{"title"}},
 		{"empty title", `{"title": ""}`, []string{"title"}},
 		{"no title", `{"description": "x"}`, []string{"title"}},
@@ -146,7 +148,8 @@ func TestAPI_CreateValidation(t *testing.T) {
 		{"completed on create", `{"title": "x", "completed": true}`, []string{"completed"}},
 		{"id", `{"title": "x", "id": "mine"}`, []string{"id"}},
 		{"user_id", `{"title": "x", "user_id": "bob"}`, []string{"user_id"}},
-		{"timestamps", `{"title": "x", "created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-01T00:00:00Z"}`, []string{"created_at", "updated_at"}},
+		{"timestamps", `{"title": "x", "created_at": "2020-01-01T00:00:00Z",
+			"updated_at": "2020-01-01T00:00:00Z"}`, []string{"created_at", "updated_at"}},
 		{"duplicate member", `{"title": "x", "title": "y"}`, []string{"title"}},
 		{"malformed JSON", `{"title": "x"`, []string{"body"}},
 		{"trailing comma", `{"title": "x",}`, []string{"body"}},

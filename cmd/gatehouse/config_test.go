@@ -141,7 +141,9 @@ func TestLoadConfig_Values(t *testing.T) {
 			}
 		}},
 		{"plain http JWKS on loopback", nil, map[string]string{envBaseURL: "http://127.0.0.1:3000"}, nil},
-		{"plain http JWKS on localhost", nil, map[string]string{envJWKSURL: "http://localhost:3000/jwks", envIssuer: "i", envAudience: "a"}, nil},
+		{"plain http JWKS on localhost", nil, map[string]string{
+			envJWKSURL: "http://localhost:3000/jwks", envIssuer: "i", envAudience: "a",
+		}, nil},
 		{"plain http JWKS allowed", nil, map[string]string{
 			envBaseURL: "http://auth.internal:3000", envInsecureJWKS: "true",
 		}, nil},
@@ -216,6 +218,7 @@ func TestLoadConfig_Refusals(t *testing.T) {
 		return env
 	}
 	const short = "only-thirty-one-bytes-long-1234"
+	const devSecret = "better-auth-secret-12345678901234567890"
 	cases := []struct {
 		name string
 		env  map[string]string
@@ -232,8 +235,9 @@ func TestLoadConfig_Refusals(t *testing.T) {
 		{"base URL over plain http", with(envBaseURL, "http://auth.internal"), nil, envBaseURL},
 		{"insecure not a boolean", with(envBaseURL, "http://auth.internal", envInsecureJWKS, "yes please"), nil, envInsecureJWKS},
 		{"secret too short", with(envSecret, short), nil, envSecret},
-		{"development secret", with(envSecret, "better-auth-secret-12345678901234567890"), nil, envSecret},
-		{"development secret in the list", with(envSecrets, "2:"+secretA+",1:better-auth-secret-12345678901234567890"), nil, envSecrets + ": secret 2"},
+		{"development secret", with(envSecret, devSecret), nil, envSecret},
+		{"development secret in the list", with(envSecrets, "2:"+secretA+",1:"+devSecret),
+			nil, envSecrets + ": secret 2"},
 		{"secrets without versions", with(envSecrets, secretA), nil, envSecrets},
 		{"secrets with a version twice", with(envSecrets, "1:"+secretA+",1:"+secretB), nil, envSecrets},
 		{"second of the secrets short", with(envSecrets, "2:"+secretA+",1:"+short), nil, envSecrets},
