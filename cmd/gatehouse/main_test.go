@@ -175,50 +175,68 @@ func listenAddr(t *testing.T, log *syncBuffer, exited <-chan struct{}) string {
 	}
 }
 
-func TestRun_ServesTheAPI(t *testing.T) {
-	env := serveEnv(t)
-	env[envCORSOrigins] = "https://app.example.com"
+// startRun runs the command in this process with env until the returned
+// stop is called, which returns run's exit code and its log.
+func startRun(t *testing.T, env map[string]string) (base string, stop func() (int, string)) {
+	t.Helper()
 	log := &syncBuffer{}
-	ctx, stop := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
 	code := make(chan int, 1)
 	exited := make(chan struct{})
 	go func() {
 		code <- run(ctx, []string{"serve"}, lookup(env), io.Discard, log)
 		close(exited)
 	}()
-	base := "http://" + listenAddr(t, log, exited)
+	t.Cleanup(func() { cancel(); <-exited })
+	base = "http://" + listenAddr(t, log, exited)
+	return base, func() (int, string) {
+		cancel()
+		select {
+		case c := <-code:
+			return c, log.String()
+		case <-time.After(10 * time.Second):
+			t.Fatal("run did not return after its context ended")
+			return 0, ""
+		}
+	}
+}
 
-	body := strings.NewReader(`{"title": "from the command"}`)
-	r, _ := http.NewRequest("POST", base+"/api/alice/tasks", body)
+// call sends a request as alice and returns the status.
+func call(t *testing.T, method, url, body string) int {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	r, _ := http.NewRequest(method, url, rd)
 	r.Header.Set("Authorization", "Bearer "+hs256("alice"))
-	r.Header.Set("Content-Type", "application/json")
+	if body != "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Errorf("POST = %d, want 201", resp.StatusCode)
+	return resp.StatusCode
+}
+
+func TestRun_ServesTheAPI(t *testing.T) {
+	env := serveEnv(t)
+	env[envCORSOrigins] = "https://app.example.com"
+	base, stop := startRun(t, env)
+
+	if got := call(t, "POST", base+"/api/alice/tasks", `{"title": "from the command"}`); got != 201 {
+		t.Errorf("POST = %d, want 201", got)
 	}
-	resp, err = http.Get(base + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("readyz = %d, want 200", resp.StatusCode)
+	if got := call(t, "GET", base+"/readyz", ""); got != 200 {
+		t.Errorf("readyz = %d, want 200", got)
 	}
 
-	stop()
-	select {
-	case c := <-code:
-		if c != 0 {
-			t.Errorf("exit code %d, want 0:\n%s", c, log.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return after its context ended")
+	code, logs := stop()
+	if code != 0 {
+		t.Errorf("exit code %d, want 0:\n%s", code, logs)
 	}
-	logs := log.String()
 	if strings.Contains(logs, testSecret) || strings.Contains(logs, strings.Split(hs256("alice"), ".")[2]) {
 		t.Errorf("the log shows a secret or token:\n%s", logs)
 	}
