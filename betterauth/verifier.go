@@ -54,6 +54,30 @@ func (v *Verifier) Ready() bool {
 	return v.keys == nil || v.keys.ready()
 }
 
+// KeysError returns why the last JWKS fetch failed, or nil when it
+// succeeded, none has ended yet, or no JWKS is configured. The error names
+// the failure (a status, a timeout, a parse error), never a token or a
+// secret; it is meant for logs and readiness probes.
+func (v *Verifier) KeysError() error {
+	if v.keys == nil {
+		return nil
+	}
+	v.keys.mu.Lock()
+	defer v.keys.mu.Unlock()
+	return v.keys.lastErr
+}
+
+// Issuer returns the issuer every token must carry, after defaults.
+func (v *Verifier) Issuer() string { return v.s.Issuer }
+
+// Audience returns the accepted audiences, after defaults. The caller must
+// not modify the slice.
+func (v *Verifier) Audience() []string { return v.s.Audience }
+
+// JWKSURL returns where keys are fetched from, after defaults, or "" when
+// only shared secrets are configured.
+func (v *Verifier) JWKSURL() string { return v.s.jwksURL }
+
 // Verify checks token and returns its principal. Errors match one of the
 // package's sentinels with errors.Is; ErrKeysUnavailable means the key set
 // could not be had and the request may succeed later. ctx bounds only the

@@ -26,6 +26,9 @@ func (h *handler) readyz(w http.ResponseWriter, r *http.Request) error {
 		return errorf(codeUnavailable, "The database does not answer.")
 	}
 	if !h.verifier.Ready() {
+		if err := h.verifier.KeysError(); err != nil {
+			noteError(r, err)
+		}
 		return errorf(codeUnavailable, "The signing keys are not loaded yet.")
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

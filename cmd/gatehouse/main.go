@@ -93,7 +93,7 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	if err != nil {
 		return invalid(envAddr, "cannot listen on %s: %v", cfg.addr, err)
 	}
-	logConfig(log, cfg, ln.Addr())
+	logConfig(log, cfg, verifier, ln.Addr())
 
 	srv := http.NewServer(http.Config{
 		Store:       store,
@@ -114,25 +114,18 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// logConfig logs the effective configuration, without the secrets or the
-// database password. Values that betterauth derives from BETTER_AUTH_URL
-// are named as such.
-func logConfig(log *slog.Logger, cfg config, addr net.Addr) {
+// logConfig logs the effective configuration, with the issuer, audience and
+// JWKS URL as the verifier resolved them, and without the secrets or the
+// database password.
+func logConfig(log *slog.Logger, cfg config, verifier *betterauth.Verifier, addr net.Addr) {
 	v := cfg.verifier
-	derived := func(s string) string {
-		if s == "" && v.BaseURL != "" {
-			return "derived from " + envBaseURL
-		}
-		return s
-	}
-	audience := strings.Join(v.Audience, ",")
 	log.Info("gatehouse listening",
 		slog.String("addr", addr.String()),
 		slog.String("better_auth_url", v.BaseURL),
-		slog.String("jwks_url", derived(v.JWKSURL)),
+		slog.String("jwks_url", verifier.JWKSURL()),
 		slog.Int("secrets", len(v.Secrets)),
-		slog.String("issuer", derived(v.Issuer)),
-		slog.String("audience", derived(audience)),
+		slog.String("issuer", verifier.Issuer()),
+		slog.String("audience", strings.Join(verifier.Audience(), ",")),
 		slog.Duration("leeway", v.Leeway),
 		slog.Duration("jwks_refresh_cooldown", v.RefreshCooldown),
 		slog.Duration("jwks_max_age", v.MaxKeyAge),
