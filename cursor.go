@@ -83,7 +83,7 @@ func ParseTaskCursor(s string) (TaskCursor, error) {
 		return TaskCursor{}, bad
 	}
 	if !w.Sort.valid() || w.Sort == "" || !w.Status.valid() ||
-		w.Status == "" || w.ID == "" {
+		w.Status == "" || w.ID == "" || !Storable(w.ID) || !Storable(w.Title) {
 		return TaskCursor{}, bad
 	}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -141,6 +142,13 @@ func (upd *TaskUpdate) Validate() error {
 	return v.OrNil()
 }
 
+// Storable reports whether every store can keep s as text: valid UTF-8
+// without NUL, which PostgreSQL refuses. Ids, user ids and cursors that are
+// not storable cannot match anything stored.
+func Storable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
 func checkTitle(v *ValidationError, title string) {
 	switch n := utf8.RuneCountInString(title); {
 	case !utf8.ValidString(title):
@@ -149,6 +157,8 @@ func checkTitle(v *ValidationError, title string) {
 		v.Add("title", "is required and must not be blank")
 	case n > MaxTitleLength:
 		v.Add("title", "must be at most 200 characters")
+	case strings.ContainsFunc(title, unicode.IsControl):
+		v.Add("title", "must not contain control characters")
 	}
 }
 
@@ -158,5 +168,8 @@ func checkDescription(v *ValidationError, desc string) {
 		v.Add("description", "must be valid UTF-8")
 	case utf8.RuneCountInString(desc) > MaxDescriptionLength:
 		v.Add("description", "must be at most 1000 characters")
+	case strings.ContainsRune(desc, 0):
+		// PostgreSQL cannot store NUL in text; no store accepts it.
+		v.Add("description", "must not contain NUL characters")
 	}
 }

@@ -1,6 +1,7 @@
 package betterauth
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -93,12 +94,14 @@ type Config struct {
 
 	// MaxKeyAge is how long a fetched key set is used before it is fetched
 	// again in the background, so keys BetterAuth dropped stop verifying.
-	// Zero means DefaultMaxKeyAge.
+	// Zero means DefaultMaxKeyAge; it may not be shorter than
+	// RefreshCooldown.
 	MaxKeyAge time.Duration
 
 	// StaleKeyTTL is how long the last good key set keeps verifying while
 	// refreshes fail, counted from when it was fetched. Zero means
-	// DefaultStaleKeyTTL.
+	// DefaultStaleKeyTTL, or twice MaxKeyAge when that is longer; a value
+	// not longer than MaxKeyAge is refused.
 	StaleKeyTTL time.Duration
 
 	// FetchTimeout bounds one JWKS fetch. Zero means DefaultFetchTimeout.
@@ -193,6 +196,15 @@ func (s *settings) checkLimits() error {
 	}
 	if s.MaxJWKSBytes < 0 || s.MaxTokenBytes < 0 {
 		return errors.New("betterauth: size limits must not be negative")
+	}
+	cooldown := cmp.Or(s.RefreshCooldown, DefaultRefreshCooldown)
+	maxAge := cmp.Or(s.MaxKeyAge, DefaultMaxKeyAge)
+	if maxAge < cooldown {
+		return errors.New("betterauth: maximum key age must not be shorter than the refresh cooldown")
+	}
+	if s.StaleKeyTTL != 0 && s.StaleKeyTTL <= maxAge {
+		// The set would stop verifying before its refetch is due.
+		return errors.New("betterauth: stale key TTL must be longer than the maximum key age")
 	}
 	return nil
 }
@@ -322,7 +334,6 @@ func (s *settings) resolveAlgorithms() error {
 func (s *settings) applyDefaults() {
 	setDefault(&s.RefreshCooldown, DefaultRefreshCooldown)
 	setDefault(&s.MaxKeyAge, DefaultMaxKeyAge)
-	setDefault(&s.StaleKeyTTL, DefaultStaleKeyTTL)
 	setDefault(&s.FetchTimeout, DefaultFetchTimeout)
 	setDefault(&s.MaxJWKSBytes, DefaultMaxJWKSBytes)
 	setDefault(&s.MaxTokenBytes, DefaultMaxTokenBytes)
@@ -330,9 +341,19 @@ func (s *settings) applyDefaults() {
 	if s.Now == nil {
 		s.Now = time.Now
 	}
-	if s.HTTPClient == nil {
-		s.HTTPClient = &http.Client{Timeout: s.FetchTimeout}
+	if s.StaleKeyTTL == 0 {
+		s.StaleKeyTTL = max(DefaultStaleKeyTTL, 2*s.MaxKeyAge)
 	}
+	if s.HTTPClient == nil {
+		s.HTTPClient = &http.Client{Timeout: s.FetchTimeout, CheckRedirect: noRedirects}
+	}
+}
+
+// noRedirects keeps the JWKS fetch at the configured URL: a redirect could
+// lead from https to plain http, where anyone on the path could swap the
+// keys. BetterAuth never redirects its JWKS.
+func noRedirects(*http.Request, []*http.Request) error {
+	return errors.New("betterauth: the JWKS URL redirects; configure the final URL")
 }
 
 func setDefault[T comparable](v *T, def T) {

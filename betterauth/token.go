@@ -84,7 +84,8 @@ func splitCompact(raw string) (int, int, error) {
 	case 4:
 		return 0, 0, fail(ErrTokenMalformed, "token is encrypted (JWE), not a signed JWT")
 	default:
-		return 0, 0, fail(ErrTokenMalformed, "token is not three dot-separated segments")
+		return 0, 0, fail(ErrTokenMalformed, "token is not three dot-separated segments; "+
+			"BetterAuth session tokens are not API tokens, get a JWT from /api/auth/token")
 	}
 	first := strings.IndexByte(raw, '.')
 	second := first + 1 + strings.IndexByte(raw[first+1:], '.')
@@ -131,6 +132,8 @@ func (t *token) parseHeader(header []byte, s *settings) error {
 		return nil
 	})
 	switch {
+	case err == errHeaderType:
+		return err
 	case err != nil:
 		return fail(ErrTokenMalformed, "token header is not a valid JSON object: "+err.Error())
 	case !hasAlg || !s.algs[t.alg]:
@@ -148,7 +151,7 @@ func (t *token) parseHeader(header []byte, s *settings) error {
 	return nil
 }
 
-var errHeaderType = &detailError{ErrTokenMalformed, "a header member has the wrong type"}
+var errHeaderType = &detailError{ErrTokenMalformed, "a token header member has the wrong type"}
 
 // checkType admits an absent typ or JWT, and at+jwt only when the
 // configuration admits access tokens. Media types compare case-insensitively

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -85,6 +86,12 @@ type problem struct {
 // with a generic internal error. The error behind any 5xx answer is left
 // for the request's log line.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	// A client that went away made the store give up; the server is
+	// fine, so the log line says which request, not an error.
+	canceled := errors.Is(err, context.Canceled) && r.Context().Err() != nil
+	if canceled {
+		err = errorf(codeUnavailable, "The request was canceled before it was served.")
+	}
 	p := problemFor(err)
 	status, ok := statuses[p.Code]
 	if !ok {
@@ -92,8 +99,11 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p = problem{Code: codeInternal, Detail: internalDetail}
 		status = http.StatusInternalServerError
 	}
-	if status >= 500 {
+	if status >= 500 && !canceled {
 		noteError(r, err)
+	}
+	if info := infoFrom(r); info != nil {
+		info.code = p.Code
 	}
 	p.Type = "about:blank"
 	p.Status = status

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse"
 )
@@ -79,6 +80,38 @@ func TestAPI_StoreFailures(t *testing.T) {
 		}
 		wantLoggedOnce(t, e, "list tasks: gatehouse: storage unavailable",
 			"GET /api/{user_id}/tasks", 503)
+	})
+	t.Run("client gone", func(t *testing.T) {
+		served := make(chan struct{})
+		fs.list = func(ctx context.Context, _ string, _ gatehouse.TaskFilter) (gatehouse.TaskPage, error) {
+			defer close(served)
+			<-ctx.Done()
+			return gatehouse.TaskPage{}, fmt.Errorf("list tasks: %w", ctx.Err())
+		}
+		defer func() { fs.list = nil }()
+		before := len(e.logLines(t))
+		ctx, cancel := context.WithCancel(context.Background())
+		r, err := http.NewRequestWithContext(ctx, "GET", e.base+"/api/alice/tasks", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set("Authorization", "Bearer "+alice)
+		go func() {
+			time.Sleep(50 * time.Millisecond)
+			cancel()
+		}()
+		if _, err := e.client.Do(r); err == nil {
+			t.Fatal("the canceled request got an answer")
+		}
+		<-served
+		deadline := time.Now().Add(5 * time.Second)
+		for len(e.logLines(t)) == before && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		lines := e.logLines(t)[before:]
+		if len(lines) != 1 || lines[0]["level"] != "INFO" || lines[0]["code"] != "unavailable" {
+			t.Errorf("log of a request the client canceled = %v, want one INFO line", lines)
+		}
 	})
 	t.Run("internal", func(t *testing.T) {
 		fs.find = func(context.Context, string, string) (gatehouse.Task, error) {

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/betterauth"
 )
 
@@ -16,6 +17,7 @@ import (
 // handlers fill it in; a request is served by one goroutine at a time.
 type requestInfo struct {
 	subject string // the verified subject, once the token verified
+	code    string // the problem code of an error response
 	err     error  // the internal error the client was not told about
 	stack   []byte // the stack of a recovered panic
 }
@@ -81,6 +83,9 @@ func observe(log *slog.Logger, next http.Handler) http.Handler {
 		}
 		if info.subject != "" {
 			attrs = append(attrs, slog.String("subject", info.subject))
+		}
+		if info.code != "" {
+			attrs = append(attrs, slog.String("code", info.code))
 		}
 		level := slog.LevelInfo
 		if info.err != nil {
@@ -148,6 +153,13 @@ func own(auth func(http.Handler) http.Handler, h http.HandlerFunc) http.Handler 
 			// The same answer whether or not that user has any data.
 			writeError(w, r, errorf(codeForbidden,
 				"The token does not grant access to this user's resources."))
+			return
+		}
+		if !gatehouse.Storable(p.Subject) {
+			// A signed token may carry any subject; no store can
+			// keep this one.
+			writeError(w, r, gatehouse.Invalid("user_id",
+				"must be valid UTF-8 without NUL characters"))
 			return
 		}
 		h(w, r)

@@ -77,8 +77,8 @@ func NewServer(cfg Config) *Server {
 	h := &handler{
 		store:    cfg.Store,
 		verifier: cfg.Verifier,
-		auth:     betterauth.Middleware(cfg.Verifier, writeError),
 	}
+	h.auth = betterauth.Middleware(cfg.Verifier, h.authError)
 	srv := &http.Server{
 		Handler:           observe(log, cors(cfg.CORSOrigins, h.routes())),
 		ReadHeaderTimeout: orDefault(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout),

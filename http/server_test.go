@@ -53,6 +53,13 @@ func TestAPI_KeysUnavailable(t *testing.T) {
 	if got := r.header.Get("WWW-Authenticate"); got != "" {
 		t.Errorf("WWW-Authenticate %q on a 503", got)
 	}
+	// The operator learns why; the client does not.
+	if !strings.Contains(e.logs.String(), "status 502") {
+		t.Errorf("the log does not say why the keys are missing:\n%s", e.logs.String())
+	}
+	if strings.Contains(string(r.body), "502") {
+		t.Errorf("the response tells the key fetch's failure: %s", r.body)
+	}
 
 	wantProblem(t, e.do(t, req{method: "GET", path: "/api/alice/tasks"}),
 		http.StatusUnauthorized, "token_missing")
@@ -75,13 +82,13 @@ func TestAPI_RequestLog(t *testing.T) {
 	want := []struct {
 		method, route string
 		status        int
-		subject       string
+		subject, code string
 	}{
-		{"GET", "GET /api/{user_id}/tasks", 200, "alice"},
-		{"GET", "GET /api/{user_id}/tasks", 403, "alice"},
-		{"GET", "GET /api/{user_id}/tasks", 401, ""},
-		{"POST", "POST /api/{user_id}/tasks", 201, "alice"},
-		{"GET", "/", 404, ""},
+		{"GET", "GET /api/{user_id}/tasks", 200, "alice", ""},
+		{"GET", "GET /api/{user_id}/tasks", 403, "alice", "forbidden"},
+		{"GET", "GET /api/{user_id}/tasks", 401, "", "token_missing"},
+		{"POST", "POST /api/{user_id}/tasks", 201, "alice", ""},
+		{"GET", "/", 404, "", "not_found"},
 	}
 	lines := e.logLines(t)
 	if len(lines) != len(want) {
@@ -90,8 +97,10 @@ func TestAPI_RequestLog(t *testing.T) {
 	for i, w := range want {
 		l := lines[i]
 		subject, _ := l["subject"].(string)
+		code, _ := l["code"].(string)
 		if l["msg"] != "request" || l["level"] != "INFO" || l["method"] != w.method ||
-			l["route"] != w.route || l["status"] != float64(w.status) || subject != w.subject {
+			l["route"] != w.route || l["status"] != float64(w.status) ||
+			subject != w.subject || code != w.code {
 			t.Errorf("line %d = %v, want %+v", i, l, w)
 		}
 		if d, ok := l["duration"].(float64); !ok || d <= 0 {

@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/betterauth"
@@ -21,6 +20,10 @@ type taskJSON struct {
 	UpdatedAt   string `json:"updated_at"`
 }
 
+// timeFormat is RFC 3339 in UTC with always six fractional digits, the
+// stores' precision, so that clients may parse a fixed width.
+const timeFormat = "2006-01-02T15:04:05.000000Z07:00"
+
 func newTaskJSON(t gatehouse.Task) taskJSON {
 	return taskJSON{
 		ID:          t.ID,
@@ -28,8 +31,8 @@ func newTaskJSON(t gatehouse.Task) taskJSON {
 		Title:       t.Title,
 		Description: t.Description,
 		Completed:   t.Completed,
-		CreatedAt:   t.CreatedAt.UTC().Format(time.RFC3339Nano),
-		UpdatedAt:   t.UpdatedAt.UTC().Format(time.RFC3339Nano),
+		CreatedAt:   t.CreatedAt.UTC().Format(timeFormat),
+		UpdatedAt:   t.UpdatedAt.UTC().Format(timeFormat),
 	}
 }
 
@@ -41,6 +44,17 @@ type taskListJSON struct {
 
 // owner returns the verified subject, which own has found equal to the
 // path's {user_id}. Every store call is scoped by it.
+// taskID is the task id of the request's path. An id that no store could
+// hold matches no task, and is passed on as the empty id, which matches none
+// either.
+func taskID(r *http.Request) string {
+	id := r.PathValue("id")
+	if !gatehouse.Storable(id) {
+		return ""
+	}
+	return id
+}
+
 func owner(r *http.Request) string {
 	p, _ := betterauth.PrincipalFrom(r.Context())
 	return p.Subject
@@ -102,7 +116,7 @@ func (h *handler) createTask(w http.ResponseWriter, r *http.Request) error {
 
 // getTask serves GET /api/{user_id}/tasks/{id}.
 func (h *handler) getTask(w http.ResponseWriter, r *http.Request) error {
-	t, err := h.store.FindTask(r.Context(), owner(r), r.PathValue("id"))
+	t, err := h.store.FindTask(r.Context(), owner(r), taskID(r))
 	return writeTask(w, t, err)
 }
 
@@ -159,7 +173,7 @@ func (h *handler) patchTask(w http.ResponseWriter, r *http.Request) error {
 
 	if upd.Title == nil && upd.Description == nil && upd.Completed == nil {
 		// An empty patch changes nothing, not even the update time.
-		t, err := h.store.FindTask(r.Context(), owner(r), r.PathValue("id"))
+		t, err := h.store.FindTask(r.Context(), owner(r), taskID(r))
 		return writeTask(w, t, err)
 	}
 	return h.update(w, r, upd)
@@ -170,7 +184,7 @@ func (h *handler) update(w http.ResponseWriter, r *http.Request, upd gatehouse.T
 	if err := upd.Validate(); err != nil {
 		return err
 	}
-	t, err := h.store.UpdateTask(r.Context(), owner(r), r.PathValue("id"), upd)
+	t, err := h.store.UpdateTask(r.Context(), owner(r), taskID(r), upd)
 	return writeTask(w, t, err)
 }
 
@@ -180,13 +194,13 @@ func (h *handler) toggleTask(w http.ResponseWriter, r *http.Request) error {
 	if n, _ := io.ReadFull(r.Body, make([]byte, 1)); n > 0 {
 		return gatehouse.Invalid("body", "must be empty")
 	}
-	t, err := h.store.ToggleTask(r.Context(), owner(r), r.PathValue("id"))
+	t, err := h.store.ToggleTask(r.Context(), owner(r), taskID(r))
 	return writeTask(w, t, err)
 }
 
 // deleteTask serves DELETE /api/{user_id}/tasks/{id}.
 func (h *handler) deleteTask(w http.ResponseWriter, r *http.Request) error {
-	if err := h.store.DeleteTask(r.Context(), owner(r), r.PathValue("id")); err != nil {
+	if err := h.store.DeleteTask(r.Context(), owner(r), taskID(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

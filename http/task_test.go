@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse"
 )
 
 func TestAPI_TaskLifecycle(t *testing.T) {
@@ -27,6 +30,10 @@ func TestAPI_TaskLifecycle(t *testing.T) {
 		parsed, err := time.Parse(time.RFC3339Nano, ts)
 		if err != nil || !strings.HasSuffix(ts, "Z") || parsed.Location() != time.UTC {
 			t.Errorf("time %q is not RFC 3339 in UTC", ts)
+		}
+		// A fixed width, even when the last digits are zeros.
+		if len(ts) != len("2006-01-02T15:04:05.000000Z") {
+			t.Errorf("time %q does not have six fractional digits", ts)
 		}
 	}
 
@@ -132,6 +139,9 @@ func TestAPI_CreateValidation(t *testing.T) {
 		fields     []string
 	}{
 		{"title of 201", `{` + title201 + `}`, []string{"title"}},
+		{"NUL in title", `{"title": "a\u0000b"}`, []string{"title"}},
+		{"control character in title", `{"title": "a\u001bb"}`, []string{"title"}},
+		{"NUL in description", `{"title": "x", "description": "a\u0000b"}`, []string{"description"}},
 		{"description of 1001", `{"title": "x", ` + desc1001 + `}`, []string{"description"}},
 		{"both too long", `{` + title201 + `, ` + desc1001 + `}`, []string{"title", "description"}},
 		{"blank title", `{"title": " \t\n "}`, []string{"title"}},
@@ -427,4 +437,29 @@ func TestAPI_UnknownTaskID(t *testing.T) {
 		wantProblem(t, e.do(t, req{method: "PATCH", path: path + "/complete",
 			token: alice}), http.StatusNotFound, "not_found")
 	}
+}
+
+// Ids, user ids and cursors that no store can hold (invalid UTF-8, NUL) are
+// refused the same way on every store, before they reach it.
+func TestAPI_UnstorableText(t *testing.T) {
+	e := newEnv(t, options{})
+	alice := e.token("alice")
+	e.create(t, "alice", "x")
+
+	for _, id := range []string{"abc%00", "%ff%fe", "%00"} {
+		for _, method := range []string{"GET", "DELETE"} {
+			r := e.do(t, req{method: method, path: "/api/alice/tasks/" + id, token: alice})
+			wantProblem(t, r, http.StatusNotFound, "not_found")
+		}
+	}
+
+	nul := e.sign(claims{"sub": "alice\x00"})
+	r := e.do(t, req{method: "GET", path: "/api/alice%00/tasks", token: nul})
+	wantProblem(t, r, http.StatusBadRequest, "validation_failed")
+
+	cursor := gatehouse.TaskCursor{Sort: gatehouse.SortTitle, Status: gatehouse.StatusAll,
+		Title: "a\x00b", ID: "x"}.String()
+	r = e.do(t, req{method: "GET", token: alice,
+		path: "/api/alice/tasks?sort=title&cursor=" + url.QueryEscape(cursor)})
+	wantProblem(t, r, http.StatusBadRequest, "validation_failed")
 }

@@ -141,6 +141,7 @@ func TestLoadConfig_Values(t *testing.T) {
 			}
 		}},
 		{"plain http JWKS on loopback", nil, map[string]string{envBaseURL: "http://127.0.0.1:3000"}, nil},
+		{"plain http JWKS on LOCALHOST", nil, map[string]string{envBaseURL: "http://LOCALHOST:3000"}, nil},
 		{"plain http JWKS on localhost", nil, map[string]string{
 			envJWKSURL: "http://localhost:3000/jwks", envIssuer: "i", envAudience: "a",
 		}, nil},
@@ -200,8 +201,17 @@ func TestLoadConfig_Databases(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v", c.url, cfg.database, c.want)
 		}
 	}
-	if got := (database{engine: "postgres", url: "postgres://u:hunter2@db/x"}).String(); strings.Contains(got, "hunter2") {
-		t.Errorf("database name %q shows the password", got)
+	for _, u := range []string{
+		"postgres://u:hunter2@db/x",
+		"postgres://u@db/x?sslmode=disable&password=hunter2",
+	} {
+		db := database{engine: "postgres", url: u}
+		if got := db.String(); strings.Contains(got, "hunter2") {
+			t.Errorf("database name %q shows the password", got)
+		}
+		if got := db.password(); got != "hunter2" {
+			t.Errorf("password of %q = %q, want hunter2", u, got)
+		}
 	}
 }
 
@@ -233,6 +243,8 @@ func TestLoadConfig_Refusals(t *testing.T) {
 		{"JWKS URL relative", with(envJWKSURL, "/api/auth/jwks"), nil, envJWKSURL},
 		{"JWKS over plain http", with(envJWKSURL, "http://auth.internal/jwks"), nil, envJWKSURL},
 		{"base URL over plain http", with(envBaseURL, "http://auth.internal"), nil, envBaseURL},
+		{"max age under the cooldown", with(envBaseURL, "https://a.example", envMaxKeyAge, "1s", envRefreshCooldown, "2s"), nil, envMaxKeyAge},
+		{"max age under the default cooldown", with(envBaseURL, "https://a.example", envMaxKeyAge, "1ms"), nil, envMaxKeyAge},
 		{"insecure not a boolean", with(envBaseURL, "http://auth.internal", envInsecureJWKS, "yes please"), nil, envInsecureJWKS},
 		{"secret too short", with(envSecret, short), nil, envSecret},
 		{"development secret", with(envSecret, devSecret), nil, envSecret},

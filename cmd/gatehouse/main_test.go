@@ -309,8 +309,17 @@ func TestMain_ReportsUnusableDatabase(t *testing.T) {
 }
 
 func TestMain_ReportsUnreachablePostgres(t *testing.T) {
+	for _, url := range []string{
+		"postgres://gatehouse:hunter2@127.0.0.1:1/gatehouse?connect_timeout=5",
+		"postgres://gatehouse@127.0.0.1:1/gatehouse?connect_timeout=5&password=hunter2",
+	} {
+		t.Run(url, func(t *testing.T) { reportsUnreachablePostgres(t, url) })
+	}
+}
+
+func reportsUnreachablePostgres(t *testing.T, url string) {
 	env := serveEnv(t)
-	env[envDatabaseURL] = "postgres://gatehouse:hunter2@127.0.0.1:1/gatehouse?connect_timeout=5"
+	env[envDatabaseURL] = url
 	var stderr bytes.Buffer
 	cmd := command(t, env, "serve")
 	cmd.Stderr = &stderr

@@ -37,13 +37,25 @@ func (db database) String() string {
 	if err != nil {
 		return "postgres"
 	}
+	// PostgreSQL also takes the password as a query parameter.
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
 	return u.Redacted()
 }
 
-// password returns the password of a PostgreSQL URL, or "".
+// password returns the password of a PostgreSQL URL, from its user
+// information or its password parameter, or "".
 func (db database) password() string {
 	u, err := url.Parse(db.url)
-	if err != nil || u.User == nil {
+	if err != nil {
+		return ""
+	}
+	if pw := u.Query().Get("password"); pw != "" {
+		return pw
+	}
+	if u.User == nil {
 		return ""
 	}
 	pw, _ := u.User.Password()

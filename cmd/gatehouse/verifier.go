@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/betterauth"
@@ -22,6 +24,9 @@ func (l *loader) verifierConfig() betterauth.Config {
 		Leeway:          l.duration(envLeeway, betterauth.MaxLeeway),
 		RefreshCooldown: l.duration(envRefreshCooldown, time.Hour),
 		MaxKeyAge:       l.duration(envMaxKeyAge, 24*time.Hour),
+	}
+	if cfg.MaxKeyAge != 0 && cfg.MaxKeyAge < cmp.Or(cfg.RefreshCooldown, betterauth.DefaultRefreshCooldown) {
+		l.fail(invalid(envMaxKeyAge, "must not be shorter than %s", envRefreshCooldown))
 	}
 	l.checkURL(envBaseURL)
 	l.checkURL(envJWKSURL)
@@ -103,7 +108,7 @@ func (l *loader) checkJWKSTransport() {
 }
 
 func isLoopback(host string) bool {
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
