@@ -146,6 +146,33 @@ func ParseSecrets(s string) ([]string, error) {
 	return secrets, nil
 }
 
+// ConfigError reports a Config that New refuses, and which field is at
+// fault. Match it with errors.As.
+type ConfigError struct {
+	// Field names the Config field at fault, such as "Secrets" or
+	// "Issuer"; it is empty when no single field is (no key source).
+	Field string
+
+	// Index is the position of the secret at fault in Secrets, and zero
+	// for every other field.
+	Index int
+
+	msg string
+}
+
+func (e *ConfigError) Error() string { return "betterauth: " + e.msg }
+
+func configErr(field, format string, args ...any) error {
+	return &ConfigError{Field: field, msg: fmt.Sprintf(format, args...)}
+}
+
+// Validate reports whether New would accept c, and otherwise returns a
+// *ConfigError, without starting anything.
+func (c Config) Validate() error {
+	_, err := c.resolve()
+	return err
+}
+
 // settings is a Config with every default applied and every value checked.
 type settings struct {
 	Config
@@ -184,27 +211,29 @@ func (c Config) resolve() (*settings, error) {
 // the documented way to turn the token cache off.
 func (s *settings) checkLimits() error {
 	for _, d := range []struct {
-		name string
-		v    time.Duration
+		field, name string
+		v           time.Duration
 	}{
-		{"refresh cooldown", s.RefreshCooldown}, {"maximum key age", s.MaxKeyAge},
-		{"stale key TTL", s.StaleKeyTTL}, {"fetch timeout", s.FetchTimeout},
+		{"RefreshCooldown", "refresh cooldown", s.RefreshCooldown},
+		{"MaxKeyAge", "maximum key age", s.MaxKeyAge},
+		{"StaleKeyTTL", "stale key TTL", s.StaleKeyTTL},
+		{"FetchTimeout", "fetch timeout", s.FetchTimeout},
 	} {
 		if d.v < 0 {
-			return fmt.Errorf("betterauth: %s must not be negative", d.name)
+			return configErr(d.field, "%s must not be negative", d.name)
 		}
 	}
 	if s.MaxJWKSBytes < 0 || s.MaxTokenBytes < 0 {
-		return errors.New("betterauth: size limits must not be negative")
+		return configErr("MaxJWKSBytes", "size limits must not be negative")
 	}
 	cooldown := cmp.Or(s.RefreshCooldown, DefaultRefreshCooldown)
 	maxAge := cmp.Or(s.MaxKeyAge, DefaultMaxKeyAge)
 	if maxAge < cooldown {
-		return errors.New("betterauth: maximum key age must not be shorter than the refresh cooldown")
+		return configErr("MaxKeyAge", "maximum key age must not be shorter than the refresh cooldown")
 	}
 	if s.StaleKeyTTL != 0 && s.StaleKeyTTL <= maxAge {
 		// The set would stop verifying before its refetch is due.
-		return errors.New("betterauth: stale key TTL must be longer than the maximum key age")
+		return configErr("StaleKeyTTL", "stale key TTL must be longer than the maximum key age")
 	}
 	return nil
 }
@@ -215,7 +244,7 @@ func baseOrigin(base string) (string, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", errors.New("betterauth: base URL must be an absolute http or https URL")
+		return "", configErr("BaseURL", "base URL must be an absolute http or https URL")
 	}
 	// Serialise the origin as BetterAuth does (the WHATWG URL origin):
 	// lower-case scheme and host, no default port.
@@ -224,7 +253,7 @@ func baseOrigin(base string) (string, error) {
 		if r >= 0x80 {
 			// BetterAuth writes such a host in punycode; converting
 			// it needs IDNA tables this package does not carry.
-			return "", errors.New("betterauth: base URL host must be written in ASCII (punycode, xn--...)")
+			return "", configErr("BaseURL", "base URL host must be written in ASCII (punycode, xn--...)")
 		}
 	}
 	if strings.Contains(host, ":") {
@@ -244,21 +273,21 @@ func (s *settings) resolveKeySources() error {
 	if s.jwksURL != "" {
 		u, err := url.Parse(s.jwksURL)
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			return errors.New("betterauth: JWKS URL must be an absolute http or https URL")
+			return configErr("JWKSURL", "JWKS URL must be an absolute http or https URL")
 		}
 		s.jwksEnabled = true
 	}
 	for i, secret := range s.Secrets {
 		switch {
 		case secret == developmentSecret:
-			return errors.New("betterauth: secret is BetterAuth's public development default")
+			return &ConfigError{Field: "Secrets", Index: i, msg: "secret is BetterAuth's public development default"}
 		case len(secret) < minSecretLength:
-			return fmt.Errorf("betterauth: secret %d is shorter than %d bytes", i+1, minSecretLength)
+			return &ConfigError{Field: "Secrets", Index: i, msg: fmt.Sprintf("secret is shorter than %d bytes", minSecretLength)}
 		}
 		s.hmacKeys = append(s.hmacKeys, []byte(secret))
 	}
 	if !s.jwksEnabled && len(s.hmacKeys) == 0 {
-		return errors.New("betterauth: no key source: set a base URL, a JWKS URL or a secret")
+		return configErr("", "no key source: set a base URL, a JWKS URL or a secret")
 	}
 	return nil
 }
@@ -279,26 +308,26 @@ func (s *settings) resolveClaims(origin string) error {
 		s.Issuer = origin
 	}
 	if s.Issuer == "" {
-		return errors.New("betterauth: no issuer: set a base URL or an issuer")
+		return configErr("Issuer", "no issuer: set a base URL or an issuer")
 	}
 	if len(s.Audience) == 0 && origin != "" {
 		s.Audience = []string{origin}
 	}
 	if len(s.Audience) == 0 {
-		return errors.New("betterauth: no audience: set a base URL or an audience")
+		return configErr("Audience", "no audience: set a base URL or an audience")
 	}
 	s.audiences = setOf(s.Audience)
 	s.accessAud = setOf(s.AccessTokenAudience)
 	if s.audiences[""] || s.accessAud[""] {
-		return errors.New("betterauth: an audience is empty")
+		return configErr("Audience", "an audience is empty")
 	}
 	if s.audiences[sessionCacheAudience] || s.accessAud[sessionCacheAudience] {
 		// BetterAuth signs session cookies for this audience with the
 		// same key as API tokens; admitting it admits cookies.
-		return errors.New("betterauth: audience " + sessionCacheAudience + " is BetterAuth's session cookie cache")
+		return configErr("Audience", "audience %s is BetterAuth's session cookie cache", sessionCacheAudience)
 	}
 	if s.Leeway < 0 || s.Leeway > MaxLeeway {
-		return fmt.Errorf("betterauth: leeway must be between 0 and %s", MaxLeeway)
+		return configErr("Leeway", "leeway must be between 0 and %s", MaxLeeway)
 	}
 	if s.Leeway == 0 {
 		s.Leeway = DefaultLeeway
@@ -320,11 +349,11 @@ func (s *settings) resolveAlgorithms() error {
 	for _, alg := range algs {
 		switch {
 		case alg == "HS256" && len(s.hmacKeys) == 0:
-			return errors.New("betterauth: HS256 is allowed but no secret is set")
+			return configErr("Algorithms", "HS256 is allowed but no secret is set")
 		case alg != "HS256" && !slices.Contains(AsymmetricAlgorithms, alg):
-			return fmt.Errorf("betterauth: algorithm %q is not supported", alg)
+			return configErr("Algorithms", "algorithm %q is not supported", alg)
 		case alg != "HS256" && !s.jwksEnabled:
-			return fmt.Errorf("betterauth: algorithm %s is allowed but no JWKS is set", alg)
+			return configErr("Algorithms", "algorithm %s is allowed but no JWKS is set", alg)
 		}
 		s.algs[alg] = true
 	}

@@ -1,6 +1,7 @@
 package betterauth
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -74,5 +75,34 @@ func waitKeysError(tb testing.TB, v *Verifier) {
 			tb.Fatal("no failed fetch within 5s")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestConfig_ValidateNamesTheField(t *testing.T) {
+	long := strings.Repeat("s", 40)
+	tests := []struct {
+		cfg   Config
+		field string
+		index int
+	}{
+		{Config{}, "", 0},
+		{Config{BaseURL: "ftp://x"}, "BaseURL", 0},
+		{Config{BaseURL: testBaseURL, JWKSURL: "/jwks"}, "JWKSURL", 0},
+		{Config{Secrets: []string{long}, Audience: []string{"a"}}, "Issuer", 0},
+		{Config{Secrets: []string{long}, Issuer: "i"}, "Audience", 0},
+		{Config{BaseURL: testBaseURL, Secrets: []string{long, "short"}}, "Secrets", 1},
+		{Config{BaseURL: testBaseURL, Leeway: time.Hour}, "Leeway", 0},
+		{Config{BaseURL: testBaseURL, MaxKeyAge: time.Millisecond}, "MaxKeyAge", 0},
+		{Config{BaseURL: testBaseURL, Algorithms: []string{"HS256"}}, "Algorithms", 0},
+	}
+	for _, tt := range tests {
+		err := tt.cfg.Validate()
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Field != tt.field || ce.Index != tt.index {
+			t.Errorf("Validate(%+v) = %v, want a ConfigError for %q[%d]", tt.cfg, err, tt.field, tt.index)
+		}
+	}
+	if err := (Config{BaseURL: testBaseURL}).Validate(); err != nil {
+		t.Errorf("Validate of a good config: %v", err)
 	}
 }

@@ -61,7 +61,7 @@ func TestMain_RefusesBadSettings(t *testing.T) {
 	}{
 		{"no key source", map[string]string{}, nil, "no key source"},
 		{"short secret", map[string]string{envSecret: "a-secret-of-only-31-bytes-long!",
-			envIssuer: "i", envAudience: "a"}, nil, envSecret + ": is shorter than 32 bytes"},
+			envIssuer: "i", envAudience: "a"}, nil, envSecret + ": secret is shorter than 32 bytes"},
 		{"leeway", map[string]string{envBaseURL: "https://a.example", envLeeway: "lots"},
 			nil, envLeeway + ": must be a duration"},
 		{"database", map[string]string{envBaseURL: "https://a.example", envDatabaseURL: "mysql://u:hunter2@db/x"},

@@ -2,7 +2,7 @@ package main
 
 import (
 	"cmp"
-	"fmt"
+	"errors"
 	"net"
 	"net/url"
 	"slices"
@@ -30,25 +30,44 @@ func (l *loader) verifierConfig() betterauth.Config {
 	}
 	l.checkURL(envBaseURL)
 	l.checkURL(envJWKSURL)
-	cfg.Secrets = l.secrets()
+	listed := 0
+	cfg.Secrets, listed = l.secrets()
 
 	if cfg.BaseURL == "" && cfg.JWKSURL == "" && len(cfg.Secrets) == 0 && l.err == nil {
 		l.fail(invalid("", "no key source: set %s, %s, %s or %s",
 			envBaseURL, envJWKSURL, envSecret, envSecrets))
 	}
 	l.checkJWKSTransport()
-	if cfg.BaseURL == "" {
-		if cfg.Issuer == "" {
-			l.fail(invalid(envIssuer, "is required when %s is not set", envBaseURL))
-		}
-		if len(cfg.Audience) == 0 {
-			l.fail(invalid(envAudience, "is required when %s is not set", envBaseURL))
-		}
-	}
 	if l.err == nil {
+		l.fail(settingOf(cfg.Validate(), listed))
 		resolveDefaults(&cfg)
 	}
 	return cfg
+}
+
+// configFields maps the fields of betterauth.Config to their settings.
+var configFields = map[string]string{
+	"BaseURL": envBaseURL, "JWKSURL": envJWKSURL, "Issuer": envIssuer,
+	"Audience": envAudience, "Leeway": envLeeway,
+	"RefreshCooldown": envRefreshCooldown, "MaxKeyAge": envMaxKeyAge,
+}
+
+// settingOf turns betterauth's refusal of a configuration into one that
+// names the setting at fault. The first listed secrets come from
+// BETTER_AUTH_SECRETS, the one after them from BETTER_AUTH_SECRET.
+func settingOf(err error, listed int) error {
+	var ce *betterauth.ConfigError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	msg := strings.TrimPrefix(ce.Error(), "betterauth: ")
+	switch {
+	case ce.Field == "Secrets" && ce.Index < listed:
+		return invalid(envSecrets, "secret %d: %s", ce.Index+1, msg)
+	case ce.Field == "Secrets":
+		return invalid(envSecret, "%s", msg)
+	}
+	return invalid(configFields[ce.Field], "%s", msg)
 }
 
 // resolveDefaults fills in the durations left zero with the defaults
@@ -116,49 +135,21 @@ func isLoopback(host string) bool {
 }
 
 // secrets reads BETTER_AUTH_SECRETS, newest first, then BETTER_AUTH_SECRET
-// unless the list already holds it.
-func (l *loader) secrets() []string {
+// unless the list already holds it. It also returns how many came from the
+// list.
+func (l *loader) secrets() ([]string, int) {
 	var secrets []string
 	if s, ok := l.values[envSecrets]; ok {
 		list, err := betterauth.ParseSecrets(s)
 		if err != nil {
 			l.fail(invalid(envSecrets, "%v", err))
-			return nil
-		}
-		for i, secret := range list {
-			l.checkSecret(envSecrets, fmt.Sprintf("secret %d ", i+1), secret)
+			return nil, 0
 		}
 		secrets = list
 	}
-	if s, ok := l.values[envSecret]; ok {
-		l.checkSecret(envSecret, "", s)
-		if !slices.Contains(secrets, s) {
-			secrets = append(secrets, s)
-		}
+	listed := len(secrets)
+	if s, ok := l.values[envSecret]; ok && !slices.Contains(secrets, s) {
+		secrets = append(secrets, s)
 	}
-	return secrets
+	return secrets, listed
 }
-
-// checkSecret refuses a secret that is short or that betterauth refuses,
-// such as BetterAuth's public development default. It asks betterauth
-// about the secret alone, so that the refusal names the right setting;
-// without a JWKS the Verifier it builds starts nothing.
-func (l *loader) checkSecret(env, which, secret string) {
-	if len(secret) < minSecretBytes {
-		l.fail(invalid(env, "%sis shorter than %d bytes", which, minSecretBytes))
-		return
-	}
-	v, err := betterauth.New(betterauth.Config{
-		Secrets:  []string{secret},
-		Issuer:   "check",
-		Audience: []string{"check"},
-	})
-	if err != nil {
-		l.fail(invalid(env, "%srefused: %v", which, err))
-		return
-	}
-	v.Close()
-}
-
-// minSecretBytes is the shortest secret betterauth.Config accepts.
-const minSecretBytes = 32
