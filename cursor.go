@@ -92,6 +92,11 @@ func ParseTaskCursor(s string) (TaskCursor, error) {
 		c.Title = w.Title
 	} else {
 		c.Time = time.UnixMicro(w.Time).UTC()
+		// Every store keeps years 1 to 9999; PostgreSQL refuses times
+		// far outside them, and its encoding wraps near the int64 ends.
+		if y := c.Time.Year(); y < 1 || y > 9999 {
+			return TaskCursor{}, bad
+		}
 	}
 	return c, nil
 }

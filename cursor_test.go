@@ -2,6 +2,7 @@ package gatehouse_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -79,5 +80,14 @@ func TestStoredTime(t *testing.T) {
 	if got := gatehouse.StoredTime(before); got.Nanosecond() != 999999000 {
 		t.Errorf("StoredTime(%v) = %v, want truncation toward the past",
 			before, got)
+	}
+}
+
+func TestParseTaskCursor_TimeOutOfRange(t *testing.T) {
+	for _, micros := range []int64{-210866803200000001, -9223372036854775808, 9223372036854775807} {
+		raw, _ := json.Marshal(map[string]any{"s": "created_at", "d": false, "f": "all", "t": micros, "id": "x"})
+		if _, err := gatehouse.ParseTaskCursor(base64.RawURLEncoding.EncodeToString(raw)); err == nil {
+			t.Errorf("cursor at %d microseconds was accepted", micros)
+		}
 	}
 }

@@ -15,6 +15,10 @@ const (
 	MaxDescriptionLength = 1000
 )
 
+// MaxUserIDLength bounds a user id, in bytes. BetterAuth's ids are 32
+// characters; PostgreSQL's indexes cannot hold keys of a few kilobytes.
+const MaxUserIDLength = 255
+
 // Page sizes for ListTasks.
 const (
 	DefaultPageSize = 50

@@ -135,7 +135,8 @@ func problemFor(err error) problem {
 		}
 	case errors.Is(err, gatehouse.ErrNotFound):
 		return problem{Code: codeNotFound, Detail: "The task does not exist."}
-	case errors.Is(err, gatehouse.ErrUnavailable):
+	case errors.Is(err, gatehouse.ErrUnavailable),
+		errors.Is(err, context.DeadlineExceeded):
 		return problem{
 			Code:   codeUnavailable,
 			Detail: "The service is unavailable for now; retry later.",

@@ -60,6 +60,30 @@ func TestAPI_MethodNotAllowed(t *testing.T) {
 	})
 }
 
+// A store that stops answering, as PostgreSQL does behind a network
+// partition, must not hold requests: past the store timeout they get 503.
+func TestAPI_StoreHangs(t *testing.T) {
+	fs := &faultyStore{}
+	e := newEnv(t, options{storeTime: 200 * time.Millisecond,
+		wrapStore: func(s gatehouse.TaskStore) gatehouse.TaskStore {
+			fs.TaskStore = s
+			return fs
+		}})
+	fs.list = func(ctx context.Context, _ string, _ gatehouse.TaskFilter) (gatehouse.TaskPage, error) {
+		<-ctx.Done() // a database that never answers, until the deadline
+		return gatehouse.TaskPage{}, fmt.Errorf("list tasks: %w", ctx.Err())
+	}
+	start := time.Now()
+	r := e.do(t, req{method: "GET", path: "/api/alice/tasks", token: e.token("alice")})
+	wantProblem(t, r, http.StatusServiceUnavailable, "unavailable")
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the request took %s", took)
+	}
+	if r.header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+}
+
 func TestAPI_StoreFailures(t *testing.T) {
 	fs := &faultyStore{}
 	e := newEnv(t, options{wrapStore: func(s gatehouse.TaskStore) gatehouse.TaskStore {

@@ -49,7 +49,8 @@ type options struct {
 	jwks        http.HandlerFunc // nil serves the env's key
 	corsOrigins []string
 	shutdown    time.Duration
-	manual      bool // the test runs the server itself
+	storeTime   time.Duration // the store timeout; zero means the default
+	manual      bool          // the test runs the server itself
 }
 
 // newEnv starts an env that stops when the test ends.
@@ -102,6 +103,7 @@ func newEnv(tb testing.TB, opts options) *env {
 		Logger:          slog.New(slog.NewJSONHandler(e.logs, nil)),
 		CORSOrigins:     opts.corsOrigins,
 		ShutdownTimeout: opts.shutdown,
+		StoreTimeout:    opts.storeTime,
 	})
 	e.srv = srv
 	if !opts.manual {

@@ -155,11 +155,11 @@ func own(auth func(http.Handler) http.Handler, h http.HandlerFunc) http.Handler 
 				"The token does not grant access to this user's resources."))
 			return
 		}
-		if !gatehouse.Storable(p.Subject) {
+		if !gatehouse.Storable(p.Subject) || len(p.Subject) > gatehouse.MaxUserIDLength {
 			// A signed token may carry any subject; no store can
 			// keep this one.
 			writeError(w, r, gatehouse.Invalid("user_id",
-				"must be valid UTF-8 without NUL characters"))
+				"must be valid UTF-8 without NUL characters, at most 255 bytes"))
 			return
 		}
 		h(w, r)

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -70,7 +71,13 @@ func serve(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	})
 }
 
-// owned serves fn to the owner of the path's {user_id} only.
+// owned serves fn to the owner of the path's {user_id} only, within the
+// store timeout.
 func (h *handler) owned(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
-	return own(h.auth, serve(fn).ServeHTTP)
+	bounded := func(w http.ResponseWriter, r *http.Request) error {
+		ctx, cancel := context.WithTimeout(r.Context(), h.storeTimeout)
+		defer cancel()
+		return fn(w, r.WithContext(ctx))
+	}
+	return own(h.auth, serve(bounded).ServeHTTP)
 }

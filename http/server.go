@@ -20,6 +20,7 @@ const (
 	DefaultWriteTimeout      = 30 * time.Second
 	DefaultIdleTimeout       = 2 * time.Minute
 	DefaultShutdownTimeout   = 20 * time.Second
+	DefaultStoreTimeout      = 10 * time.Second
 )
 
 // maxHeaderBytes bounds a request's header; a token is at most 8 KiB.
@@ -53,13 +54,20 @@ type Config struct {
 	// for requests in flight to finish. Zero means
 	// DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
+
+	// StoreTimeout bounds the storage work of one API request, waiting
+	// for a connection included; past it the request gets 503. A database
+	// that stops answering on an open connection would otherwise hold the
+	// request forever. Zero means DefaultStoreTimeout.
+	StoreTimeout time.Duration
 }
 
 // handler holds what the route handlers share.
 type handler struct {
-	store    gatehouse.TaskStore
-	verifier *betterauth.Verifier
-	auth     func(http.Handler) http.Handler
+	store        gatehouse.TaskStore
+	verifier     *betterauth.Verifier
+	auth         func(http.Handler) http.Handler
+	storeTimeout time.Duration
 }
 
 // Server serves the API. It is safe for concurrent use.
@@ -75,8 +83,9 @@ func NewServer(cfg Config) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	h := &handler{
-		store:    cfg.Store,
-		verifier: cfg.Verifier,
+		store:        cfg.Store,
+		verifier:     cfg.Verifier,
+		storeTimeout: orDefault(cfg.StoreTimeout, DefaultStoreTimeout),
 	}
 	h.auth = betterauth.Middleware(cfg.Verifier, h.authError)
 	srv := &http.Server{

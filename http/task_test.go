@@ -457,6 +457,15 @@ func TestAPI_UnstorableText(t *testing.T) {
 	r := e.do(t, req{method: "GET", path: "/api/alice%00/tasks", token: nul})
 	wantProblem(t, r, http.StatusBadRequest, "validation_failed")
 
+	long := strings.Repeat("u", gatehouse.MaxUserIDLength+1)
+	r = e.do(t, req{method: "POST", path: "/api/" + long + "/tasks",
+		token: e.sign(claims{"sub": long}), body: `{"title": "x"}`})
+	wantProblem(t, r, http.StatusBadRequest, "validation_failed")
+	longest := strings.Repeat("u", gatehouse.MaxUserIDLength)
+	r = e.do(t, req{method: "POST", path: "/api/" + longest + "/tasks",
+		token: e.sign(claims{"sub": longest}), body: `{"title": "x"}`})
+	wantTask(t, r, http.StatusCreated)
+
 	cursor := gatehouse.TaskCursor{Sort: gatehouse.SortTitle, Status: gatehouse.StatusAll,
 		Title: "a\x00b", ID: "x"}.String()
 	r = e.do(t, req{method: "GET", token: alice,
