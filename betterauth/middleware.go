@@ -79,12 +79,21 @@ func Middleware(v *Verifier, onError ErrorHandler) func(http.Handler) http.Handl
 	}
 }
 
+// Status returns the HTTP status for a refused token: 503 when the keys
+// are unavailable, for the request may succeed later, and 401 otherwise.
+func Status(err error) int {
+	if errors.Is(err, ErrKeysUnavailable) {
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusUnauthorized
+}
+
 // Challenge sets the headers for a refused token and returns the status to
 // answer with: 503 with Retry-After when keys are unavailable, otherwise 401
 // with a Bearer challenge (RFC 6750 §3) that carries error="invalid_token"
 // unless the request had no token at all.
 func Challenge(w http.ResponseWriter, err error) int {
-	if errors.Is(err, ErrKeysUnavailable) {
+	if Status(err) == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
 		return http.StatusServiceUnavailable
 	}
@@ -100,10 +109,7 @@ func Challenge(w http.ResponseWriter, err error) int {
 // WriteError is the default ErrorHandler: a problem+json body (RFC 9457)
 // with the status Challenge chose and the error's code.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	status := http.StatusUnauthorized
-	if errors.Is(err, ErrKeysUnavailable) {
-		status = http.StatusServiceUnavailable
-	}
+	status := Status(err)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{

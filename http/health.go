@@ -2,10 +2,6 @@ package http
 
 import (
 	"context"
-	"errors"
-	"fmt"
-
-	"github.com/gatehouse/gatehouse/betterauth"
 	"net/http"
 	"time"
 )
@@ -17,18 +13,6 @@ const pingTimeout = 2 * time.Second
 func (h *handler) healthz(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil
-}
-
-// authError writes the response for a refused token. When the keys are
-// unavailable, the log line also gets the reason the last key fetch
-// failed, which the client is not told.
-func (h *handler) authError(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, betterauth.ErrKeysUnavailable) {
-		if cause := h.verifier.KeysError(); cause != nil {
-			err = fmt.Errorf("%w: %w", err, cause)
-		}
-	}
-	writeError(w, r, err)
 }
 
 // readyz answers readiness probes: the storage answers and, with a JWKS,

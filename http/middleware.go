@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -139,6 +140,18 @@ func serveRecovering(w *statusWriter, r *http.Request, next http.Handler) (abort
 // and whose subject is the {user_id} of the path, byte for byte as the
 // router unescaped it. The token is checked first, so a bad token on
 // another user's path is a 401, never a 403.
+// authError writes the response for a refused token. When the keys are
+// unavailable, the log line also gets the reason the last key fetch
+// failed, which the client is not told.
+func (h *handler) authError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, betterauth.ErrKeysUnavailable) {
+		if cause := h.verifier.KeysError(); cause != nil {
+			err = fmt.Errorf("%w: %w", err, cause)
+		}
+	}
+	writeError(w, r, err)
+}
+
 func own(auth func(http.Handler) http.Handler, h http.HandlerFunc) http.Handler {
 	return auth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, ok := betterauth.PrincipalFrom(r.Context())
