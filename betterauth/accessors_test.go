@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestVerifier_ResolvedSettings(t *testing.T) {
@@ -42,5 +43,34 @@ func TestVerifier_KeysError(t *testing.T) {
 	waitReady(t, ok)
 	if err := ok.KeysError(); err != nil {
 		t.Fatalf("KeysError() after a good fetch = %v", err)
+	}
+}
+
+// Refusals say what was expected, so that an operator can fix a mismatch,
+// without repeating what the token held.
+func TestVerify_RefusalsNameTheExpectation(t *testing.T) {
+	k := newTestKey(t, "HS256")
+	v := newTestVerifier(t, nil, Config{Secrets: []string{testSecret}})
+	claims := userClaimsAt("u", time.Now())
+	claims["iss"] = "https://evil.example"
+	_, err := v.Verify(t.Context(), k.sign(t, claims))
+	if d := Description(err); !strings.Contains(d, testBaseURL) || strings.Contains(d, "evil") {
+		t.Errorf("issuer refusal %q, want the expected issuer and not the token's", d)
+	}
+	claims = userClaimsAt("u", time.Now())
+	claims["aud"] = "https://evil.example"
+	_, err = v.Verify(t.Context(), k.sign(t, claims))
+	if d := Description(err); !strings.Contains(d, testBaseURL) || strings.Contains(d, "evil") {
+		t.Errorf("audience refusal %q, want the expected audience and not the token's", d)
+	}
+
+	ed := newTestKey(t, "EdDSA")
+	_, err = v.Verify(t.Context(), ed.sign(t, userClaimsAt("u", time.Now())))
+	if d := Description(err); !strings.Contains(d, "EdDSA needs a JWKS") {
+		t.Errorf("EdDSA on a secret-only verifier: %q", d)
+	}
+	_, err = v.Verify(t.Context(), ed.signWith(t, map[string]any{"alg": "<evil>"}, userClaimsAt("u", time.Now())))
+	if d := Description(err); strings.Contains(d, "evil") {
+		t.Errorf("the refusal repeats the token's alg: %q", d)
 	}
 }

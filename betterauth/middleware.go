@@ -99,8 +99,9 @@ func Challenge(w http.ResponseWriter, err error) int {
 	}
 	challenge := `Bearer realm="` + Realm + `"`
 	if !errors.Is(err, ErrTokenMissing) {
-		challenge += `, error="invalid_token", error_description="` +
-			Description(err) + `"`
+		// A quoted-string may not hold a bare quote or backslash.
+		desc := strings.NewReplacer(`"`, `'`, `\`, `/`).Replace(Description(err))
+		challenge += `, error="invalid_token", error_description="` + desc + `"`
 	}
 	w.Header().Set("WWW-Authenticate", challenge)
 	return http.StatusUnauthorized

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"hash"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -137,7 +138,7 @@ func (t *token) parseHeader(header []byte, s *settings) error {
 	case err != nil:
 		return fail(ErrTokenMalformed, "token header is not a valid JSON object: "+err.Error())
 	case !hasAlg || !s.algs[t.alg]:
-		return fail(ErrAlgNotAllowed, "token's alg is missing or not allowed")
+		return fail(ErrAlgNotAllowed, algRefusal(t.alg, s))
 	case crit:
 		// No extension is understood, so any crit must be refused
 		// (RFC 7515 §4.1.11).
@@ -149,6 +150,20 @@ func (t *token) parseHeader(header []byte, s *settings) error {
 		return t.checkType(s)
 	}
 	return nil
+}
+
+// algRefusal explains a refused alg. Only names from the fixed set below
+// are repeated, never whatever the token holds.
+func algRefusal(alg string, s *settings) string {
+	switch {
+	case alg == "HS256" && len(s.hmacKeys) == 0:
+		return "HS256 needs a shared secret and none is configured"
+	case slices.Contains(AsymmetricAlgorithms, alg) && !s.jwksEnabled:
+		return alg + " needs a JWKS and none is configured"
+	case alg == "HS256" || slices.Contains(AsymmetricAlgorithms, alg):
+		return alg + " is not among the allowed algorithms"
+	}
+	return "token's alg is missing or not supported"
 }
 
 var errHeaderType = &detailError{ErrTokenMalformed, "a token header member has the wrong type"}

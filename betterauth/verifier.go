@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jws/jwsbb"
@@ -182,9 +183,11 @@ func (v *Verifier) checkClaims(t *token, now time.Time) (*Principal, error) {
 	case c.hasIat && now.Add(leeway).Before(c.iat):
 		return nil, fail(ErrTokenNotYetValid, "iat is in the future")
 	case !c.hasIss || c.iss != v.s.Issuer:
-		return nil, ErrIssuerInvalid
+		// The expected value is configuration, not a secret; the
+		// token's own is not echoed.
+		return nil, fail(ErrIssuerInvalid, "want "+v.s.Issuer)
 	case !v.audienceAccepted(t):
-		return nil, ErrAudienceInvalid
+		return nil, fail(ErrAudienceInvalid, "want one of "+strings.Join(v.acceptedAudience(t), ", "))
 	case !c.hasSub || c.subNotText || c.sub == "":
 		return nil, ErrSubjectMissing
 	}
@@ -197,6 +200,14 @@ func (v *Verifier) checkClaims(t *token, now time.Time) (*Principal, error) {
 		alg:       t.alg,
 		payload:   t.payload,
 	}, nil
+}
+
+// acceptedAudience lists the audiences a token of t's type may name.
+func (v *Verifier) acceptedAudience(t *token) []string {
+	if t.typ == "at+jwt" {
+		return v.s.AccessTokenAudience
+	}
+	return v.s.Audience
 }
 
 func (v *Verifier) audienceAccepted(t *token) bool {

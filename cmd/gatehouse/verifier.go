@@ -66,6 +66,8 @@ func settingOf(err error, listed int) error {
 		return invalid(envSecrets, "secret %d: %s", ce.Index+1, msg)
 	case ce.Field == "Secrets":
 		return invalid(envSecret, "%s", msg)
+	case (ce.Field == "Issuer" || ce.Field == "Audience") && strings.HasPrefix(msg, "no "):
+		return invalid(configFields[ce.Field], "is required when %s is not set", envBaseURL)
 	}
 	return invalid(configFields[ce.Field], "%s", msg)
 }
